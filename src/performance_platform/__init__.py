@@ -1,0 +1,1 @@
+"""The Performance Platform: a data API, KPIs and accessible dashboards for public services."""

@@ -1,0 +1,1 @@
+"""Users, roles, sign-in and the audit trail of who changed what."""

@@ -1,0 +1,179 @@
+"""Configuration as code: ``import-config`` and ``export-config``.
+
+A file is checked as a whole against ``config_schema.json`` and then entry by entry;
+only when every entry is sound is anything written, in one transaction. Importing the
+same file twice changes nothing the second time.
+"""
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import orjson
+import yaml
+from django.db import transaction
+
+from .datastore.models import DataGroup, DataSet, DataType, WriteToken, default_name, hash_token
+from .datastore.validation import check_auto_ids, check_schema
+
+CONFIG_TOKEN_LABEL = "config"
+_DATA_SET_SETTINGS = {
+    "raw_queries_allowed": False,
+    "published": True,
+    "realtime": False,
+    "queryable": True,
+    "auto_ids": [],
+    "max_age_expected": None,
+    "schema": None,
+    "upload_format": "",
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be imported; the message names entry and field."""
+
+
+def config_schema() -> dict:
+    """The JSON Schema a configuration file must meet."""
+    text = resources.files("performance_platform").joinpath("config_schema.json").read_text()
+    return json.loads(text)
+
+
+def load_file(path: str) -> dict:
+    """Read a JSON or YAML file (``-`` for standard input)."""
+    import sys
+
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text")
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is neither valid JSON nor valid YAML: {exc}")
+
+
+def _where(doc: dict, error: jsonschema.ValidationError) -> str:
+    parts = list(error.absolute_path)
+    label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    if len(parts) >= 2 and parts[0] == "data_sets" and isinstance(parts[1], int):
+        try:
+            entry = doc["data_sets"][parts[1]]
+            label += f" ({entry.get('data_group')}/{entry.get('data_type')})"
+        except (KeyError, IndexError, AttributeError, TypeError):
+            pass
+    return label or "the file"
+
+
+def validate(doc: object) -> None:
+    """Raise ConfigError describing every problem in ``doc``."""
+    if not isinstance(doc, dict):
+        raise ConfigError("the file must hold a JSON/YAML object with a top-level 'data_sets' list")
+    validator = jsonschema.Draft202012Validator(config_schema())
+    problems = [
+        f"{_where(doc, e)}: {e.message}"
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    ]
+    seen: dict[tuple, int] = {}
+    names: dict[str, int] = {}
+    for index, entry in enumerate(doc.get("data_sets") or []):
+        if not isinstance(entry, dict):
+            continue
+        key = (entry.get("data_group"), entry.get("data_type"))
+        where = f"data_sets[{index}] ({key[0]}/{key[1]})"
+        if key in seen:
+            problems.append(f"{where}: the same data set is also entry {seen[key]}")
+        seen[key] = index
+        name = entry.get("name") or default_name(str(key[0]), str(key[1]))
+        if name in names and names[name] != index:
+            problems.append(f"{where}: name {name!r} is also used by entry {names[name]}")
+        names[name] = index
+        try:
+            check_auto_ids(entry.get("auto_ids"))
+        except ValueError as exc:
+            problems.append(f"{where}: auto_ids: {exc}")
+        if isinstance(entry.get("schema"), dict):
+            try:
+                check_schema(entry["schema"])
+            except ValueError as exc:
+                problems.append(f"{where}: schema: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+@transaction.atomic
+def import_config(doc: dict) -> dict[str, int]:
+    """Create or update everything in ``doc``. Returns counts of what changed."""
+    validate(doc)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "tokens": 0}
+    for entry in doc.get("data_sets") or []:
+        group, _ = DataGroup.objects.get_or_create(name=entry["data_group"])
+        dtype, _ = DataType.objects.get_or_create(name=entry["data_type"])
+        name = entry.get("name") or default_name(group.name, dtype.name)
+        wanted = {k: entry.get(k, default) for k, default in _DATA_SET_SETTINGS.items()}
+        wanted["auto_ids"] = wanted["auto_ids"] or []
+        clash = DataSet.objects.filter(name=name).exclude(data_group=group, data_type=dtype)
+        if clash.exists():
+            raise ConfigError(
+                f"data set {group.name}/{dtype.name}: name {name!r} belongs to another data set"
+            )
+        data_set = DataSet.objects.filter(data_group=group, data_type=dtype).first()
+        if data_set is None:
+            data_set = DataSet.objects.create(
+                name=name, data_group=group, data_type=dtype, **wanted
+            )
+            counts["created"] += 1
+        else:
+            changed = [k for k, v in wanted.items() if getattr(data_set, k) != v]
+            if data_set.name != name:
+                changed.append("name")
+            for key in changed:
+                setattr(data_set, key, name if key == "name" else wanted[key])
+            if changed:
+                data_set.save()
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+        if entry.get("bearer_token"):
+            counts["tokens"] += _sync_config_token(data_set, entry["bearer_token"])
+    return counts
+
+
+def _sync_config_token(data_set: DataSet, token: str) -> int:
+    """Make the file's token the data set's one active "config" token."""
+    digest = hash_token(token)
+    existing = WriteToken.objects.filter(token_hash=digest).first()
+    if existing is not None:
+        if existing.data_set_id != data_set.pk:
+            raise ConfigError(
+                f"data set {data_set.name}: bearer_token is already used by another data set"
+            )
+        if existing.revoked_at is None:
+            return 0
+        raise ConfigError(
+            f"data set {data_set.name}: bearer_token was revoked; issue a new one"
+        )
+    for old in WriteToken.objects.active().filter(data_set=data_set, label=CONFIG_TOKEN_LABEL):
+        old.revoke()
+    WriteToken.issue(data_set, CONFIG_TOKEN_LABEL, token=token)
+    return 1
+
+
+def export_config() -> dict:
+    """Everything ``import_config`` would need to rebuild the configuration, minus secrets."""
+    data_sets = []
+    for ds in DataSet.objects.select_related("data_group", "data_type").order_by("name"):
+        entry = {"data_group": ds.data_group.name, "data_type": ds.data_type.name}
+        if ds.name != default_name(ds.data_group.name, ds.data_type.name):
+            entry["name"] = ds.name
+        for key in _DATA_SET_SETTINGS:
+            entry[key] = getattr(ds, key)
+        data_sets.append(entry)
+    return {"data_sets": data_sets}

@@ -1,0 +1,88 @@
+"""Django admin for platform staff: data sets, write tokens and the write audit trail."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from .models import DataGroup, DataSet, DataType, WriteAudit, WriteToken, generate_token, hash_token
+
+
+@admin.register(DataGroup, DataType)
+class NameAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class WriteTokenInline(admin.TabularInline):
+    model = WriteToken
+    extra = 0
+    fields = ["label", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["label", "prefix", "created_at", "last_used_at", "revoked_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # tokens are created on their own page, where the secret is shown once
+
+
+@admin.register(DataSet)
+class DataSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "data_group", "data_type", "published", "queryable", "last_written_at"]
+    list_filter = ["published", "realtime", "queryable", "raw_queries_allowed"]
+    search_fields = ["name", "data_group__name", "data_type__name"]
+    readonly_fields = ["version", "last_written_at", "created_at"]
+    autocomplete_fields = ["data_group", "data_type"]
+    inlines = [WriteTokenInline]
+
+
+@admin.register(WriteToken)
+class WriteTokenAdmin(admin.ModelAdmin):
+    list_display = ["data_set", "label", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["data_set__name", "label", "prefix"]
+    fields = ["data_set", "label", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    autocomplete_fields = ["data_set"]
+    actions = ["revoke_tokens"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return [*self.readonly_fields, "data_set"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            secret = generate_token()
+            obj.token_hash = hash_token(secret)
+            obj.prefix = secret[:6]
+            super().save_model(request, obj, form, change)
+            messages.warning(
+                request,
+                f"The new token for {obj.data_set.name} is {secret} — copy it now; "
+                "it is stored only as a hash and will not be shown again.",
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead, so the audit trail keeps its label
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke_tokens(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} token(s).")
+
+
+@admin.register(WriteAudit)
+class WriteAuditAdmin(admin.ModelAdmin):
+    list_display = ["at", "data_set", "action", "record_count", "token_label", "source"]
+    list_filter = ["action", "source"]
+    search_fields = ["data_set__name", "token_label"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

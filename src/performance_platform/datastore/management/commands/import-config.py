@@ -1,0 +1,22 @@
+"""``performance-platform import-config FILE``: create or update data sets from a file."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from performance_platform.configfile import ConfigError, import_config, load_file
+
+
+class Command(BaseCommand):
+    help = "Create or update data sets (and later dashboards) from a JSON or YAML file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path to a JSON or YAML file, or - for standard input.")
+
+    def handle(self, *args, file, **options):
+        try:
+            counts = import_config(load_file(file))
+        except ConfigError as exc:
+            raise CommandError(f"Nothing was imported.\n{exc}")
+        self.stdout.write(
+            "Data sets: {created} created, {updated} updated, {unchanged} unchanged; "
+            "{tokens} token(s) added.".format(**counts)
+        )

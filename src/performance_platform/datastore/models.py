@@ -1,0 +1,211 @@
+"""Data sets, their write tokens, the records they hold and the write audit trail."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z0-9][a-z0-9-]*\Z",
+    "Use lower-case letters, digits and hyphens, starting with a letter or digit.",
+)
+NAME_VALIDATOR = RegexValidator(
+    r"^[a-z][a-z0-9_]+\Z",
+    "Use lower-case letters, digits and underscores, starting with a letter (2 or more characters).",
+)
+UPLOAD_FORMATS = [("", "none"), ("csv", "CSV"), ("excel", "Excel"), ("ods", "OpenDocument")]
+
+
+def default_name(data_group: str, data_type: str) -> str:
+    """The original platform's default data set name: ``<group>_<type>``, hyphens as underscores."""
+    return f"{data_group}_{data_type}".replace("-", "_")
+
+
+class DataGroup(models.Model):
+    """A family of data sets, usually one service (``carers-allowance``)."""
+
+    name = models.CharField(max_length=100, unique=True, validators=[SLUG_VALIDATOR])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataType(models.Model):
+    """A kind of data, shared across groups (``transactions-by-channel``)."""
+
+    name = models.CharField(max_length=100, unique=True, validators=[SLUG_VALIDATOR])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataSet(models.Model):
+    """One group/type pair: the unit that is written to, read from and kept fresh."""
+
+    name = models.CharField(max_length=201, unique=True, validators=[NAME_VALIDATOR])
+    data_group = models.ForeignKey(DataGroup, on_delete=models.PROTECT, related_name="data_sets")
+    data_type = models.ForeignKey(DataType, on_delete=models.PROTECT, related_name="data_sets")
+    raw_queries_allowed = models.BooleanField(default=False)
+    published = models.BooleanField(default=True)
+    realtime = models.BooleanField(default=False)
+    queryable = models.BooleanField(default=True)
+    auto_ids = models.JSONField(default=list, blank=True)
+    max_age_expected = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds after which the data counts as stale."
+    )
+    schema = models.JSONField(null=True, blank=True, help_text="JSON Schema every record must meet.")
+    upload_format = models.CharField(max_length=10, blank=True, choices=UPLOAD_FORMATS)
+    # Bumped on every write; the read API derives ETags from it.
+    version = models.BigIntegerField(default=0, editable=False)
+    last_written_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["data_group", "data_type"], name="uniq_group_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from .validation import check_auto_ids, check_schema
+
+        problems = {}
+        try:
+            check_auto_ids(self.auto_ids)
+        except ValueError as exc:
+            problems["auto_ids"] = str(exc)
+        if self.schema is not None:
+            try:
+                check_schema(self.schema)
+            except ValueError as exc:
+                problems["schema"] = str(exc)
+        if problems:
+            raise ValidationError(problems)
+
+    def save(self, *args, **kwargs):
+        if not self.name and self.data_group_id and self.data_type_id:
+            self.name = default_name(self.data_group.name, self.data_type.name)
+        super().save(*args, **kwargs)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a write token. Tokens are long random strings, so a fast hash is enough."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def generate_token() -> str:
+    """A new random write token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+class WriteTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class WriteToken(models.Model):
+    """A bearer token that may write to one data set. Only its hash is stored."""
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="tokens")
+    label = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters, so people can tell tokens apart without the secret.
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WriteTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["data_set__name", "created_at"]
+
+    def __str__(self) -> str:
+        state = " (revoked)" if self.revoked_at else ""
+        return f"{self.data_set.name}: {self.label} [{self.prefix}…]{state}"
+
+    @classmethod
+    def issue(cls, data_set: DataSet, label: str, token: str | None = None) -> tuple["WriteToken", str]:
+        """Create a token for ``data_set``; returns the row and the secret (shown once)."""
+        secret = token or generate_token()
+        row = cls.objects.create(
+            data_set=data_set, label=label, token_hash=hash_token(secret), prefix=secret[:6]
+        )
+        return row, secret
+
+    def matches(self, token: str) -> bool:
+        """Constant-time comparison of a presented token with this one."""
+        return hmac.compare_digest(self.token_hash, hash_token(token))
+
+    def revoke(self) -> None:
+        """Stop the token working from now on."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+
+class Record(models.Model):
+    """One stored record of a data set.
+
+    ``data`` holds the record exactly as the raw read API returns it (with ``_id``,
+    ``_updated_at`` and the period keys). ``timestamp`` and the period starts are
+    copies in real columns so the database can filter and bucket without parsing JSON.
+    """
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="+")
+    record_id = models.CharField(max_length=512)
+    timestamp = models.DateTimeField()
+    hour_start = models.DateTimeField()
+    day_start = models.DateTimeField()
+    week_start = models.DateTimeField()
+    month_start = models.DateTimeField()
+    quarter_start = models.DateTimeField()
+    year_start = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["data_set", "record_id"], name="uniq_record_id")
+        ]
+        indexes = [models.Index(fields=["data_set", "timestamp"], name="record_ds_ts")]
+
+    def __str__(self) -> str:
+        return f"{self.data_set_id}:{self.record_id}"
+
+
+class WriteAudit(models.Model):
+    """Who wrote what to which data set, and when: one row per successful write request."""
+
+    ACTIONS = [
+        ("append", "append"),
+        ("empty", "empty"),
+        ("patch", "patch"),
+        ("delete", "delete"),
+    ]
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="audit")
+    token_label = models.CharField(max_length=100, blank=True)
+    token = models.ForeignKey(WriteToken, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=10, choices=ACTIONS)
+    record_count = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=20, default="api")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.record_count} → {self.data_set_id}"

@@ -1,0 +1,49 @@
+"""Period arithmetic: where hours, days, Monday weeks, months, quarters and years start.
+
+All values are UTC. The write path stores each record's period starts; the read API
+buckets by the same rules.
+"""
+
+from datetime import datetime, timedelta
+
+PERIODS = ("hour", "day", "week", "month", "quarter", "year")
+
+
+def hour_start(ts: datetime) -> datetime:
+    return ts.replace(minute=0, second=0, microsecond=0)
+
+
+def day_start(ts: datetime) -> datetime:
+    return ts.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def week_start(ts: datetime) -> datetime:
+    """Monday 00:00 of the ISO week containing ``ts``."""
+    return day_start(ts) - timedelta(days=ts.weekday())
+
+
+def month_start(ts: datetime) -> datetime:
+    return day_start(ts).replace(day=1)
+
+
+def quarter_start(ts: datetime) -> datetime:
+    return day_start(ts).replace(month=(ts.month - 1) // 3 * 3 + 1, day=1)
+
+
+def year_start(ts: datetime) -> datetime:
+    return day_start(ts).replace(month=1, day=1)
+
+
+STARTS = {
+    "hour": hour_start,
+    "day": day_start,
+    "week": week_start,
+    "month": month_start,
+    "quarter": quarter_start,
+    "year": year_start,
+}
+
+
+def period_keys(ts: datetime) -> dict[str, datetime]:
+    """The ``_<period>_start_at`` keys the write API adds to every record."""
+    return {f"_{name}_start_at": start(ts) for name, start in STARTS.items()}

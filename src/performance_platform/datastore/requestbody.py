@@ -1,0 +1,120 @@
+"""Reading write-API request bodies safely: size caps, gzip, content type and JSON.
+
+Each function raises :class:`BodyError` carrying the exact response to send, so the
+view stays a straight line and nothing is stored when a body is refused.
+"""
+
+import zlib
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from . import responses
+
+CONTENT_TYPE_MESSAGE = "ValidationError('Expected header: Content-type: application/json',)"
+_READ_CHUNK = 64 * 1024
+_INFLATE_CHUNK = 64 * 1024
+
+
+class BodyError(Exception):
+    """A request body we refuse; ``response`` says why."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _too_large(limit: int, what: str) -> BodyError:
+    return BodyError(
+        responses.error(
+            f"Request body too large: {what} is limited to {limit} bytes",
+            413,
+            Cache_Control="no-cache",
+        )
+    )
+
+
+def read_raw(request: HttpRequest) -> bytes:
+    """Read the body as sent, refusing anything over ``WRITE_MAX_BODY_BYTES`` with 413."""
+    limit = settings.WRITE_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise BodyError(responses.error("Content-Length must be a whole number of bytes"))
+    if declared > limit:
+        raise _too_large(limit, "the request body")
+    chunks, total = [], 0
+    while True:
+        chunk = request.read(_READ_CHUNK)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit, "the request body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _gunzip(data: bytes) -> bytes:
+    """Decompress one or more gzip members, stopping at ``WRITE_MAX_GZIP_BYTES`` (413)."""
+    limit = settings.WRITE_MAX_GZIP_BYTES
+    out, total = [], 0
+    remaining = data
+    while remaining:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        buf = remaining
+        try:
+            while buf:
+                piece = inflater.decompress(buf, _INFLATE_CHUNK)
+                total += len(piece)
+                if total > limit:
+                    raise _too_large(limit, "the decompressed request body")
+                out.append(piece)
+                buf = inflater.unconsumed_tail
+            if not inflater.eof:
+                raise BodyError(responses.error("The gzip request body is truncated"))
+        except zlib.error:
+            raise BodyError(
+                responses.error("The request body is labelled gzip but is not valid gzip data")
+            )
+        remaining = inflater.unused_data
+    return b"".join(out)
+
+
+def decoded_body(request: HttpRequest) -> bytes:
+    """The body after the size cap and any gzip decoding."""
+    raw = read_raw(request)
+    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if "gzip" in encoding:
+        return _gunzip(raw) if raw else raw
+    if encoding not in ("", "identity"):
+        raise BodyError(
+            responses.error(
+                f"Content-Encoding {encoding[:40]!r} is not supported: send gzip or no encoding",
+                415,
+            )
+        )
+    return raw
+
+
+def is_json_content_type(request: HttpRequest) -> bool:
+    """True when the media type is exactly application/json (parameters allowed)."""
+    media = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    return media == "application/json"
+
+
+def parse_json(body: bytes):
+    """Parse JSON (UTF-8, a leading byte-order mark tolerated) or raise BodyError."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BodyError(responses.error(f'Error parsing JSON: "{exc}"'))
+
+
+def zero_bytes() -> BodyError:
+    return BodyError(
+        responses.error("Expected JSON request body but received zero bytes.")
+    )

@@ -1,0 +1,146 @@
+"""Storing records: one transaction per write, all or nothing.
+
+Writes use a single portable ``INSERT ... ON CONFLICT`` statement (SQLite 3.24+ and
+PostgreSQL) executed once per batch, rather than the ORM, because the write API moves
+millions of records and model instances cost more than the database work.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import orjson
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import periods
+from .models import DataSet, Record, WriteAudit, WriteToken
+from .validation import PreparedRecord
+
+_RECORD_COLUMNS = (
+    "data_set_id",
+    "record_id",
+    "timestamp",
+    "hour_start",
+    "day_start",
+    "week_start",
+    "month_start",
+    "quarter_start",
+    "year_start",
+    "updated_at",
+    "data",
+)
+
+
+def _upsert_sql() -> str:
+    table = Record._meta.db_table
+    cols = ", ".join(_RECORD_COLUMNS)
+    marks = ", ".join(["%s"] * len(_RECORD_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS[2:])
+    return (
+        f"INSERT INTO {table} ({cols}) VALUES ({marks}) "
+        f"ON CONFLICT (data_set_id, record_id) DO UPDATE SET {updates}"
+    )
+
+
+def _row(data_set_id: int, record: PreparedRecord, now: datetime) -> tuple:
+    adapt = connection.ops.adapt_datetimefield_value
+    ts = record.timestamp
+    return (
+        data_set_id,
+        record.record_id,
+        adapt(ts),
+        adapt(periods.hour_start(ts)),
+        adapt(periods.day_start(ts)),
+        adapt(periods.week_start(ts)),
+        adapt(periods.month_start(ts)),
+        adapt(periods.quarter_start(ts)),
+        adapt(periods.year_start(ts)),
+        adapt(now),
+        orjson.dumps(record.data).decode("utf-8"),
+    )
+
+
+def _touch(data_set: DataSet, now: datetime) -> None:
+    """Bump the data set's version (ETags change) and note when it was written.
+
+    On PostgreSQL the UPDATE also takes the data set's row lock, so concurrent writers
+    to one data set are serialised for the rest of the transaction.
+    """
+    DataSet.objects.filter(pk=data_set.pk).update(version=F("version") + 1, last_written_at=now)
+
+
+def _audit(data_set, token, action, count, source, now) -> None:
+    WriteAudit.objects.create(
+        data_set=data_set,
+        token=token,
+        token_label=token.label if token else "",
+        action=action,
+        record_count=count,
+        source=source,
+        at=now,
+    )
+    if token is not None:
+        WriteToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def store_records(
+    data_set: DataSet,
+    records: Iterable[PreparedRecord],
+    *,
+    now: datetime,
+    token: WriteToken | None = None,
+    source: str = "api",
+) -> int:
+    """Upsert prepared records by ``_id``; later records in the batch win. Returns the count."""
+    latest: dict[str, PreparedRecord] = {}
+    count = 0
+    for record in records:
+        latest.pop(record.record_id, None)  # keep the order of last appearance
+        latest[record.record_id] = record
+        count += 1
+    rows = [_row(data_set.pk, r, now) for r in latest.values()]
+    with transaction.atomic():
+        _touch(data_set, now)
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(_upsert_sql(), rows)
+        _audit(data_set, token, "append", count, source, now)
+    return count
+
+
+def empty_data_set(data_set: DataSet, *, token: WriteToken | None = None, source="api") -> int:
+    """Delete every record of a data set. Returns how many there were."""
+    now = timezone.now()
+    with transaction.atomic():
+        _touch(data_set, now)
+        deleted, _ = Record.objects.filter(data_set=data_set).delete()
+        _audit(data_set, token, "empty", deleted, source, now)
+    return deleted
+
+
+def get_record(data_set: DataSet, record_id: str) -> dict | None:
+    """The stored record with this ``_id``, or None."""
+    row = Record.objects.filter(data_set=data_set, record_id=record_id).values("data").first()
+    return row["data"] if row else None
+
+
+def delete_record(data_set: DataSet, record_id: str, *, token=None, source="api") -> bool:
+    """Delete one record by ``_id``. Returns False when there was none."""
+    now = timezone.now()
+    with transaction.atomic():
+        deleted, _ = Record.objects.filter(data_set=data_set, record_id=record_id).delete()
+        if not deleted:
+            return False
+        _touch(data_set, now)
+        _audit(data_set, token, "delete", 1, source, now)
+    return True
+
+
+def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None, source="api"):
+    """Overwrite one existing record (used by PATCH after merging and re-validating)."""
+    with transaction.atomic():
+        _touch(data_set, now)
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(), _row(data_set.pk, record, now))
+        _audit(data_set, token, "patch", 1, source, now)

@@ -1,0 +1,310 @@
+"""The record pipeline: validate → derive → ready to store.
+
+Every way data comes in (the write API, spreadsheet uploads, collectors) goes through
+:func:`prepare_records`, so a record means the same thing whichever door it used.
+Messages match the original platform's wording where it had one, so existing clients
+that read them keep working.
+"""
+
+import base64
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import jsonschema
+from dateutil import parser as dateutil_parser
+
+from . import periods
+
+INTERNAL_FIELDS = frozenset({"_timestamp", "_start_at", "_end_at", "_id"})
+TIMESTAMP_FIELDS = ("_timestamp", "_start_at", "_end_at")
+# The original lower-cased keys and matched ^[a-z_][a-z0-9_]+$; fullmatch with explicit
+# cases does the same without letting "\n" or non-ASCII look-alikes through.
+KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]+")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_ID_LENGTH = 512
+MAX_KEY_LENGTH = 200
+_ISO_DATETIME_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
+)
+
+
+def is_valid_key(key: object) -> bool:
+    """True when ``key`` may be used as a field name (also used for query parameters)."""
+    return isinstance(key, str) and len(key) <= MAX_KEY_LENGTH and bool(KEY_RE.fullmatch(key))
+
+
+# --- configuration checks -----------------------------------------------------------------
+
+
+def check_auto_ids(value: object) -> None:
+    """Raise ValueError unless ``value`` is a list of valid, distinct field names."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise ValueError("auto_ids must be a list of field names")
+    for item in value:
+        if not is_valid_key(item):
+            raise ValueError(f"auto_ids has an invalid field name: {item!r}")
+        if item.startswith("_") and item not in INTERNAL_FIELDS - {"_id"}:
+            raise ValueError(f"auto_ids cannot use the internal field {item}")
+    if len(set(value)) != len(value):
+        raise ValueError("auto_ids lists a field more than once")
+
+
+def _is_date_time(instance: object) -> bool:
+    """The original's date-time format: a full date and time; the offset may be left out."""
+    if not isinstance(instance, str):
+        return True
+    if not _ISO_DATETIME_RE.fullmatch(instance):
+        return False
+    try:
+        parse_timestamp(instance)
+    except TimestampError:
+        return False
+    return True
+
+
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+FORMAT_CHECKER.checks("date-time")(_is_date_time)
+
+
+def _validator_for(schema: dict):
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    return cls(schema, format_checker=FORMAT_CHECKER)
+
+
+def check_schema(schema: object) -> None:
+    """Raise ValueError unless ``schema`` is a usable JSON Schema object."""
+    if not isinstance(schema, dict):
+        raise ValueError("schema must be a JSON object")
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+        cls.check_schema(schema)
+        # Resolve references now, so a schema that points somewhere unreachable is refused
+        # when it is configured rather than when a record arrives.
+        list(_validator_for(schema).iter_errors({}))
+    except jsonschema.SchemaError as exc:
+        raise ValueError(f"schema is not valid JSON Schema: {exc.message}")
+    except Exception as exc:  # an unresolvable $ref and the like
+        raise ValueError(f"schema cannot be used: {exc}")
+
+
+# --- timestamps ---------------------------------------------------------------------------
+
+
+class TimestampError(ValueError):
+    """A timestamp that could not be read. ``kind`` is "format" or "date"."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+def parse_timestamp(value: object) -> datetime:
+    """Read a timestamp as the original did (leniently) and return it in UTC.
+
+    ISO 8601 is read directly; other text falls back to dateutil (``12/01/2013`` is
+    US order). Unlike the original, text without a full date (``""``, ``"10:00"``,
+    ``"2014"``) is refused instead of being completed from today's date.
+    """
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise TimestampError("format")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = _parse_lenient(value)
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        else:
+            parsed = parsed.astimezone(UTC)
+        # Every period start must exist too (the week of 0001-01-01 would not).
+        periods.week_start(parsed)
+    except (OverflowError, ValueError):
+        raise TimestampError("date")
+    return parsed
+
+
+_DEFAULT_A = datetime(2001, 1, 1)
+_DEFAULT_B = datetime(2002, 2, 2)
+
+
+def _parse_lenient(value: str) -> datetime:
+    if len(value) > 100:
+        raise TimestampError("format")
+    try:
+        first = dateutil_parser.parse(value, default=_DEFAULT_A)
+        second = dateutil_parser.parse(value, default=_DEFAULT_B)
+    except (dateutil_parser.ParserError, ValueError, OverflowError, TypeError) as exc:
+        text = str(exc)
+        if text.startswith(("Unknown string format", "String does not contain")):
+            raise TimestampError("format")
+        raise TimestampError("date")
+    if first.date() != second.date():
+        raise TimestampError("format")  # part of the date was missing
+    return first
+
+
+# --- the pipeline -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PreparedRecord:
+    """A record that passed validation, ready for storage."""
+
+    record_id: str
+    timestamp: datetime
+    data: dict
+
+
+def _stringify(value: object) -> str:
+    # Python-style text, as the original's auto ids used: True, None, 1.5.
+    return str(value)
+
+
+def auto_id(record: dict, fields: list[str]) -> str:
+    """The original's auto id: standard base64 of the fields' values joined by '.'."""
+    joined = ".".join(_stringify(record[f]) for f in fields)
+    return base64.b64encode(joined.encode("utf-8", "surrogatepass")).decode("ascii")
+
+
+def _value_problem(key: str, value: object) -> str | None:
+    if value is None or isinstance(value, bool | float):
+        return None
+    if isinstance(value, int):
+        return None if INT64_MIN <= value <= INT64_MAX else f"{key} has an invalid value"
+    if isinstance(value, str):
+        return f"{key} contains a NUL character" if "\x00" in value else None
+    return f"{key} has an invalid value"
+
+
+def _record_problem(record: dict) -> str | None:
+    """The first problem with one record (the original reported one per record)."""
+    for key, value in record.items():
+        if not is_valid_key(key):
+            return f"{key} is not a valid key"
+        if key.startswith("_") and key not in INTERNAL_FIELDS:
+            return f"{key} is not a recognised internal field"
+        if key in TIMESTAMP_FIELDS:
+            if not isinstance(value, datetime):
+                return f"{key} is not a valid datetime object"
+            continue
+        if key == "_id":
+            if (
+                not isinstance(value, str)
+                or not value
+                or len(value) > MAX_ID_LENGTH
+                or "\x00" in value
+                or any(ch.isspace() for ch in value)
+            ):
+                shown = value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
+                return f'_id "{shown}" is not a valid id'
+            continue
+        problem = _value_problem(key, value)
+        if problem:
+            return problem
+    if "_timestamp" not in record:
+        return "_timestamp is required: every record needs the date it refers to"
+    return None
+
+
+_TIMESTAMP_FORMAT_MESSAGE = {
+    "_timestamp": "the _timestamp must be a date in the format yyyy-MM-ddT00:00:00Z",
+    "_start_at": "_start_at must be a date in the format yyyy-MM-ddT00:00:00Z",
+    "_end_at": "_end_at must be a date in the format yyyy-MM-ddT00:00:00Z",
+}
+
+
+def validate_records(
+    items: list[dict], *, schema: dict | None, auto_ids: list[str] | None
+) -> tuple[list[dict], list[str]]:
+    """Validate a batch; return the normalised records and the error messages.
+
+    The messages come in the original's order: schema errors for every record, the
+    auto-id error (one per batch), timestamp errors, then record errors. Any message
+    means the whole batch is refused.
+    """
+    errors: list[str] = []
+    if schema is not None:
+        validator = _validator_for(schema)
+        for item in items:
+            try:
+                errors.extend(e.message for e in validator.iter_errors(item))
+            except Exception as exc:  # a schema that fails at run time refuses the batch
+                errors.append(f"the data set's schema could not be applied: {exc}")
+                break
+    records = [dict(item) for item in items]
+    if auto_ids:
+        for record in records:
+            missing = [f for f in auto_ids if f not in record]
+            if missing:
+                errors.append(
+                    "The following required id fields are missing: " + ", ".join(missing)
+                )
+                break
+            record["_id"] = auto_id(record, auto_ids)
+    for record in records:
+        problem = None
+        for field in TIMESTAMP_FIELDS:
+            if field not in record:
+                continue
+            raw = record[field]
+            try:
+                record[field] = parse_timestamp(raw)
+            except TimestampError as exc:
+                if exc.kind == "format":
+                    problem = _TIMESTAMP_FORMAT_MESSAGE[field]
+                else:
+                    problem = f"{raw} in the {field} field is not a valid date"
+        if problem:
+            errors.append(problem)
+    for record in records:
+        problem = _record_problem(record)
+        if problem:
+            errors.append(problem)
+    return records, errors
+
+
+def iso(value: datetime) -> str:
+    """UTC ISO 8601 with an explicit +00:00 offset, as the read API shows datetimes."""
+    return value.astimezone(UTC).isoformat()
+
+
+def finish_record(record: dict, now: datetime) -> PreparedRecord:
+    """Add ``_id`` (if absent), the period keys and ``_updated_at`` to a valid record."""
+    ts = record["_timestamp"]
+    out = {}
+    for key, value in record.items():
+        out[key] = iso(value) if isinstance(value, datetime) else value
+    record_id = out.get("_id") or str(uuid.uuid4())
+    out["_id"] = record_id
+    for key, start in periods.period_keys(ts).items():
+        out[key] = iso(start)
+    out["_updated_at"] = iso(now)
+    return PreparedRecord(record_id=record_id, timestamp=ts, data=out)
+
+
+def prepare_records(
+    items: list[dict], *, schema: dict | None, auto_ids: list[str] | None, now: datetime
+) -> tuple[list[PreparedRecord], list[str]]:
+    """Run the whole pipeline over a batch. Records come back only when there are no errors."""
+    records, errors = validate_records(items, schema=schema, auto_ids=auto_ids)
+    if errors:
+        return [], errors
+    return [finish_record(r, now) for r in records], []
+
+
+__all__ = [
+    "PreparedRecord",
+    "TimestampError",
+    "auto_id",
+    "check_auto_ids",
+    "check_schema",
+    "is_valid_key",
+    "parse_timestamp",
+    "prepare_records",
+    "validate_records",
+    "iso",
+]

@@ -1,0 +1,23 @@
+"""URL map. The legacy ``/<name>`` route comes last so it never shadows a real page."""
+
+from django.contrib import admin
+from django.urls import path, re_path
+
+from performance_platform.datastore import views as data_views
+
+handler404 = "performance_platform.datastore.views.not_found"
+handler500 = "performance_platform.datastore.views.server_error"
+
+urlpatterns = [
+    path("_status", data_views.status, name="status"),
+    path("admin/", admin.site.urls),
+    path("api/openapi.json", data_views.openapi_document, name="openapi"),
+    re_path(r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/?$", data_views.data_set, name="data-set"),
+    re_path(
+        r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/(?P<record_id>.+)$",
+        data_views.record,
+        name="record",
+    ),
+    re_path(r"^data-sets/(?P<name>[^/]+)$", data_views.collection, name="collection"),
+    re_path(r"^(?P<name>[A-Za-z][A-Za-z0-9_]+)$", data_views.legacy_data_set, name="legacy"),
+]
