@@ -9,7 +9,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "performance_platform.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["performance-platform", *(argv if argv is not None else sys.argv[1:])])
+    execute_from_command_line(
+        ["performance-platform", *(argv if argv is not None else sys.argv[1:])]
+    )
 
 
 if __name__ == "__main__":

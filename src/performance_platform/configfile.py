@@ -157,9 +157,7 @@ def _sync_config_token(data_set: DataSet, token: str) -> int:
             )
         if existing.revoked_at is None:
             return 0
-        raise ConfigError(
-            f"data set {data_set.name}: bearer_token was revoked; issue a new one"
-        )
+        raise ConfigError(f"data set {data_set.name}: bearer_token was revoked; issue a new one")
     for old in WriteToken.objects.active().filter(data_set=data_set, label=CONFIG_TOKEN_LABEL):
         old.revoke()
     WriteToken.issue(data_set, CONFIG_TOKEN_LABEL, token=token)

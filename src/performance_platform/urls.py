@@ -12,7 +12,9 @@ urlpatterns = [
     path("_status", data_views.status, name="status"),
     path("admin/", admin.site.urls),
     path("api/openapi.json", data_views.openapi_document, name="openapi"),
-    re_path(r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/?$", data_views.data_set, name="data-set"),
+    re_path(
+        r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/?$", data_views.data_set, name="data-set"
+    ),
     re_path(
         r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/(?P<record_id>.+)$",
         data_views.record,

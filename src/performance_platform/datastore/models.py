@@ -15,7 +15,8 @@ SLUG_VALIDATOR = RegexValidator(
 )
 NAME_VALIDATOR = RegexValidator(
     r"^[a-z][a-z0-9_]+\Z",
-    "Use lower-case letters, digits and underscores, starting with a letter (2 or more characters).",
+    "Use lower-case letters, digits and underscores, starting with a letter "
+    "(2 or more characters).",
 )
 UPLOAD_FORMATS = [("", "none"), ("csv", "CSV"), ("excel", "Excel"), ("ods", "OpenDocument")]
 
@@ -63,7 +64,9 @@ class DataSet(models.Model):
     max_age_expected = models.PositiveIntegerField(
         null=True, blank=True, help_text="Seconds after which the data counts as stale."
     )
-    schema = models.JSONField(null=True, blank=True, help_text="JSON Schema every record must meet.")
+    schema = models.JSONField(
+        null=True, blank=True, help_text="JSON Schema every record must meet."
+    )
     upload_format = models.CharField(max_length=10, blank=True, choices=UPLOAD_FORMATS)
     # Bumped on every write; the read API derives ETags from it.
     version = models.BigIntegerField(default=0, editable=False)
@@ -78,6 +81,11 @@ class DataSet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.name and self.data_group_id and self.data_type_id:
+            self.name = default_name(self.data_group.name, self.data_type.name)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         from .validation import check_auto_ids, check_schema
@@ -94,11 +102,6 @@ class DataSet(models.Model):
                 problems["schema"] = str(exc)
         if problems:
             raise ValidationError(problems)
-
-    def save(self, *args, **kwargs):
-        if not self.name and self.data_group_id and self.data_type_id:
-            self.name = default_name(self.data_group.name, self.data_type.name)
-        super().save(*args, **kwargs)
 
 
 def hash_token(token: str) -> str:
@@ -138,7 +141,9 @@ class WriteToken(models.Model):
         return f"{self.data_set.name}: {self.label} [{self.prefix}…]{state}"
 
     @classmethod
-    def issue(cls, data_set: DataSet, label: str, token: str | None = None) -> tuple["WriteToken", str]:
+    def issue(
+        cls, data_set: DataSet, label: str, token: str | None = None
+    ) -> tuple["WriteToken", str]:
         """Create a token for ``data_set``; returns the row and the secret (shown once)."""
         secret = token or generate_token()
         row = cls.objects.create(

@@ -53,7 +53,12 @@ _COMMON_ERRORS = {
 }
 _BODY_ERRORS = {
     "400": _json(
-        {"oneOf": [{"$ref": "#/components/schemas/Error"}, {"$ref": "#/components/schemas/Messages"}]},
+        {
+            "oneOf": [
+                {"$ref": "#/components/schemas/Error"},
+                {"$ref": "#/components/schemas/Messages"},
+            ]
+        },
         "The body or a record is not acceptable; nothing was stored",
     ),
     "413": _json({"$ref": "#/components/schemas/Error"}, "Body too large (as sent or unzipped)"),

@@ -115,6 +115,4 @@ def parse_json(body: bytes):
 
 
 def zero_bytes() -> BodyError:
-    return BodyError(
-        responses.error("Expected JSON request body but received zero bytes.")
-    )
+    return BodyError(responses.error("Expected JSON request body but received zero bytes."))

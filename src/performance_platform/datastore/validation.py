@@ -199,7 +199,9 @@ def _record_problem(record: dict) -> str | None:
                 or "\x00" in value
                 or any(ch.isspace() for ch in value)
             ):
-                shown = value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
+                shown = (
+                    value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
+                )
                 return f'_id "{shown}" is not a valid id'
             continue
         problem = _value_problem(key, value)
@@ -240,9 +242,7 @@ def validate_records(
         for record in records:
             missing = [f for f in auto_ids if f not in record]
             if missing:
-                errors.append(
-                    "The following required id fields are missing: " + ", ".join(missing)
-                )
+                errors.append("The following required id fields are missing: " + ", ".join(missing))
                 break
             record["_id"] = auto_id(record, auto_ids)
     for record in records:

@@ -7,115 +7,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DataGroup',
+            name="DataGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*\\Z', 'Use lower-case letters, digits and hyphens, starting with a letter or digit.')])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=100,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*\\Z",
+                                "Use lower-case letters, digits and hyphens, starting with a letter or digit.",
+                            )
+                        ],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DataType',
+            name="DataType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*\\Z', 'Use lower-case letters, digits and hyphens, starting with a letter or digit.')])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=100,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*\\Z",
+                                "Use lower-case letters, digits and hyphens, starting with a letter or digit.",
+                            )
+                        ],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DataSet',
+            name="DataSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=201, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]+\\Z', 'Use lower-case letters, digits and underscores, starting with a letter (2 or more characters).')])),
-                ('raw_queries_allowed', models.BooleanField(default=False)),
-                ('published', models.BooleanField(default=True)),
-                ('realtime', models.BooleanField(default=False)),
-                ('queryable', models.BooleanField(default=True)),
-                ('auto_ids', models.JSONField(blank=True, default=list)),
-                ('max_age_expected', models.PositiveIntegerField(blank=True, help_text='Seconds after which the data counts as stale.', null=True)),
-                ('schema', models.JSONField(blank=True, help_text='JSON Schema every record must meet.', null=True)),
-                ('upload_format', models.CharField(blank=True, choices=[('', 'none'), ('csv', 'CSV'), ('excel', 'Excel'), ('ods', 'OpenDocument')], max_length=10)),
-                ('version', models.BigIntegerField(default=0, editable=False)),
-                ('last_written_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('data_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='data_sets', to='datastore.datagroup')),
-                ('data_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='data_sets', to='datastore.datatype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=201,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]+\\Z",
+                                "Use lower-case letters, digits and underscores, starting with a letter (2 or more characters).",
+                            )
+                        ],
+                    ),
+                ),
+                ("raw_queries_allowed", models.BooleanField(default=False)),
+                ("published", models.BooleanField(default=True)),
+                ("realtime", models.BooleanField(default=False)),
+                ("queryable", models.BooleanField(default=True)),
+                ("auto_ids", models.JSONField(blank=True, default=list)),
+                (
+                    "max_age_expected",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Seconds after which the data counts as stale.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "schema",
+                    models.JSONField(
+                        blank=True, help_text="JSON Schema every record must meet.", null=True
+                    ),
+                ),
+                (
+                    "upload_format",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "none"),
+                            ("csv", "CSV"),
+                            ("excel", "Excel"),
+                            ("ods", "OpenDocument"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.BigIntegerField(default=0, editable=False)),
+                ("last_written_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "data_group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="data_sets",
+                        to="datastore.datagroup",
+                    ),
+                ),
+                (
+                    "data_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="data_sets",
+                        to="datastore.datatype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_id', models.CharField(max_length=512)),
-                ('timestamp', models.DateTimeField()),
-                ('hour_start', models.DateTimeField()),
-                ('day_start', models.DateTimeField()),
-                ('week_start', models.DateTimeField()),
-                ('month_start', models.DateTimeField()),
-                ('quarter_start', models.DateTimeField()),
-                ('year_start', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('data', models.JSONField()),
-                ('data_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='datastore.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=512)),
+                ("timestamp", models.DateTimeField()),
+                ("hour_start", models.DateTimeField()),
+                ("day_start", models.DateTimeField()),
+                ("week_start", models.DateTimeField()),
+                ("month_start", models.DateTimeField()),
+                ("quarter_start", models.DateTimeField()),
+                ("year_start", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("data", models.JSONField()),
+                (
+                    "data_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="datastore.dataset",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WriteToken',
+            name="WriteToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100)),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('prefix', models.CharField(editable=False, max_length=8)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('data_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='datastore.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100)),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("prefix", models.CharField(editable=False, max_length=8)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "data_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="datastore.dataset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['data_set__name', 'created_at'],
+                "ordering": ["data_set__name", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='WriteAudit',
+            name="WriteAudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_label', models.CharField(blank=True, max_length=100)),
-                ('action', models.CharField(choices=[('append', 'append'), ('empty', 'empty'), ('patch', 'patch'), ('delete', 'delete')], max_length=10)),
-                ('record_count', models.PositiveIntegerField(default=0)),
-                ('source', models.CharField(default='api', max_length=20)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('data_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit', to='datastore.dataset')),
-                ('token', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='datastore.writetoken')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_label", models.CharField(blank=True, max_length=100)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("append", "append"),
+                            ("empty", "empty"),
+                            ("patch", "patch"),
+                            ("delete", "delete"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("record_count", models.PositiveIntegerField(default=0)),
+                ("source", models.CharField(default="api", max_length=20)),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "data_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit",
+                        to="datastore.dataset",
+                    ),
+                ),
+                (
+                    "token",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="datastore.writetoken",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='dataset',
-            constraint=models.UniqueConstraint(fields=('data_group', 'data_type'), name='uniq_group_type'),
+            model_name="dataset",
+            constraint=models.UniqueConstraint(
+                fields=("data_group", "data_type"), name="uniq_group_type"
+            ),
         ),
         migrations.AddIndex(
-            model_name='record',
-            index=models.Index(fields=['data_set', 'timestamp'], name='record_ds_ts'),
+            model_name="record",
+            index=models.Index(fields=["data_set", "timestamp"], name="record_ds_ts"),
         ),
         migrations.AddConstraint(
-            model_name='record',
-            constraint=models.UniqueConstraint(fields=('data_set', 'record_id'), name='uniq_record_id'),
+            model_name="record",
+            constraint=models.UniqueConstraint(
+                fields=("data_set", "record_id"), name="uniq_record_id"
+            ),
         ),
     ]

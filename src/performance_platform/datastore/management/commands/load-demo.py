@@ -1,0 +1,14 @@
+"""``performance-platform load-demo``: load (or refresh) the demo services and their data."""
+
+from django.core.management.base import BaseCommand
+
+from performance_platform.demo.data import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data sets and records. Running it again refreshes them."
+
+    def handle(self, *args, **options):
+        written = load_demo()
+        total = sum(written.values())
+        self.stdout.write(f"Demo loaded: {total} records in {len(written)} data sets.")

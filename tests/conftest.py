@@ -1,0 +1,134 @@
+"""Shared fixtures: data sets with tokens, and real `serve` processes on the test database.
+
+The whole suite runs once on SQLite and once on PostgreSQL (``make test``); the database
+is chosen by ``DATABASE_URL``. Server fixtures start gunicorn through the project's own
+``performance-platform serve`` command, pointed at the test database.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+
+from performance_platform.datastore.models import DataGroup, DataSet, DataType, WriteToken
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL', '(default SQLite)')}"
+
+
+def pytest_configure(config):
+    # In CI the PostgreSQL run must really happen; refuse to pass silently without it.
+    if os.environ.get("CI") and not os.environ.get("TEST_DATABASE_URL"):
+        raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: PostgreSQL would not run")
+
+
+@pytest.fixture
+def make_data_set(db):
+    """Create a data set (and a write token); returns ``(data_set, token)``."""
+
+    def make(
+        group="test-group", data_type="test-type", token="a-secret-token-0123456789", **settings
+    ):
+        data_group, _ = DataGroup.objects.get_or_create(name=group)
+        dtype, _ = DataType.objects.get_or_create(name=data_type)
+        data_set = DataSet.objects.create(data_group=data_group, data_type=dtype, **settings)
+        if token:
+            WriteToken.issue(data_set, "test", token=token)
+        return data_set, token
+
+    return make
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for_tests() -> str:
+    """A URL for the database the tests are using (the test database, not the real one)."""
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or "postgres"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgresql://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+class Server:
+    """A running ``performance-platform serve`` process."""
+
+    def __init__(self, port: int, process: subprocess.Popen):
+        self.port = port
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(extra_env: dict | None = None, workers: int = 2) -> Server:
+    """Start `serve` on a free port against the test database and wait until it answers."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_tests(),
+        "ALLOWED_HOSTS": "*",
+        "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "performance_platform.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-collectstatic",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server(port, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve exited with {process.returncode}")
+        try:
+            if requests.get(f"{server.url}/_status", timeout=1).status_code == 200:
+                return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError("serve did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, django_db_blocker):
+    """One real server for the session, on the test database.
+
+    Tests using it need committed data: mark them ``django_db(transaction=True)``.
+    """
+    server = start_server()
+    yield server
+    server.stop()
