@@ -14,8 +14,9 @@ import orjson
 import yaml
 from django.db import transaction
 
+from .datastore import rollups
 from .datastore.models import DataGroup, DataSet, DataType, WriteToken, default_name, hash_token
-from .datastore.validation import check_auto_ids, check_schema
+from .datastore.validation import check_auto_ids, check_field_list, check_schema
 
 CONFIG_TOKEN_LABEL = "config"
 _DATA_SET_SETTINGS = {
@@ -27,6 +28,8 @@ _DATA_SET_SETTINGS = {
     "max_age_expected": None,
     "schema": None,
     "upload_format": "",
+    "rollup": True,
+    "dimensions": None,
 }
 
 
@@ -99,6 +102,10 @@ def validate(doc: object) -> None:
             check_auto_ids(entry.get("auto_ids"))
         except ValueError as exc:
             problems.append(f"{where}: auto_ids: {exc}")
+        try:
+            check_field_list(entry.get("dimensions"), "dimensions")
+        except ValueError as exc:
+            problems.append(f"{where}: dimensions: {exc}")
         if isinstance(entry.get("schema"), dict):
             try:
                 check_schema(entry["schema"])
@@ -139,6 +146,8 @@ def import_config(doc: dict) -> dict[str, int]:
             if changed:
                 data_set.save()
                 counts["updated"] += 1
+                if {"rollup", "dimensions"} & set(changed):
+                    rollups.rebuild(data_set)
             else:
                 counts["unchanged"] += 1
         if entry.get("bearer_token"):

@@ -10,6 +10,7 @@ handler500 = "performance_platform.datastore.views.server_error"
 
 urlpatterns = [
     path("_status", data_views.status, name="status"),
+    path("_status/data-sets", data_views.data_sets_status, name="status-data-sets"),
     path("admin/", admin.site.urls),
     path("api/openapi.json", data_views.openapi_document, name="openapi"),
     re_path(

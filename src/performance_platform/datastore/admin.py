@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from . import rollups
 from .models import DataGroup, DataSet, DataType, WriteAudit, WriteToken, generate_token, hash_token
 
 
@@ -31,6 +32,11 @@ class DataSetAdmin(admin.ModelAdmin):
     readonly_fields = ["version", "last_written_at", "created_at"]
     autocomplete_fields = ["data_group", "data_type"]
     inlines = [WriteTokenInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"rollup", "dimensions"} & set(form.changed_data):
+            rollups.rebuild(obj)
 
 
 @admin.register(WriteToken)

@@ -68,6 +68,16 @@ class DataSet(models.Model):
         null=True, blank=True, help_text="JSON Schema every record must meet."
     )
     upload_format = models.CharField(max_length=10, blank=True, choices=UPLOAD_FORMATS)
+    rollup = models.BooleanField(
+        default=True, help_text="Keep daily pre-aggregated totals so aggregate reads are fast."
+    )
+    dimensions = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Fields to group daily totals by. Empty: every text, true/false or null field.",
+    )
+    # What kinds of value each field has held: a bit mask per field (see rollups.py).
+    field_kinds = models.JSONField(default=dict, blank=True, editable=False)
     # Bumped on every write; the read API derives ETags from it.
     version = models.BigIntegerField(default=0, editable=False)
     last_written_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -88,13 +98,17 @@ class DataSet(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from .validation import check_auto_ids, check_schema
+        from .validation import check_auto_ids, check_field_list, check_schema
 
         problems = {}
         try:
             check_auto_ids(self.auto_ids)
         except ValueError as exc:
             problems["auto_ids"] = str(exc)
+        try:
+            check_field_list(self.dimensions, "dimensions")
+        except ValueError as exc:
+            problems["dimensions"] = str(exc)
         if self.schema is not None:
             try:
                 check_schema(self.schema)
@@ -190,6 +204,36 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return f"{self.data_set_id}:{self.record_id}"
+
+
+class RollupDay(models.Model):
+    """Daily totals of a data set per combination of its dimension values.
+
+    Maintained in the same transaction as the records (see ``rollups.py``), so
+    aggregate reads can sum a few thousand of these rows instead of millions of records.
+    ``measures`` maps each numeric field to ``[sum, numbers, floats, non-numbers]``.
+    """
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="+")
+    day = models.DateTimeField()
+    week_start = models.DateTimeField()
+    month_start = models.DateTimeField()
+    quarter_start = models.DateTimeField()
+    year_start = models.DateTimeField()
+    dims_hash = models.CharField(max_length=40)
+    dims = models.JSONField()
+    count = models.BigIntegerField()
+    measures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_set", "day", "dims_hash"], name="uniq_rollup_day_dims"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.data_set_id}:{self.day:%Y-%m-%d}:{self.dims_hash[:8]}"
 
 
 class WriteAudit(models.Model):

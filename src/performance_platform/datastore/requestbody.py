@@ -45,15 +45,49 @@ def read_raw(request: HttpRequest) -> bytes:
     if declared > limit:
         raise _too_large(limit, "the request body")
     chunks, total = [], 0
+    stream = _body_stream(request, declared)
     while True:
-        chunk = request.read(_READ_CHUNK)
+        try:
+            chunk = stream.read(_READ_CHUNK)
+        except Exception:  # the server's reader: client went away, malformed chunks, ...
+            raise BodyError(
+                responses.error("The request body could not be read: it is incomplete or malformed")
+            )
         if not chunk:
             break
         total += len(chunk)
         if total > limit:
             raise _too_large(limit, "the request body")
         chunks.append(chunk)
+    if total < declared:
+        # The client closed its side early: the message is incomplete (RFC 9112 §8), so
+        # it must not be processed even if the part received happens to be valid JSON.
+        raise BodyError(
+            responses.error(
+                f"The request body is shorter than its Content-Length "
+                f"({total} of {declared} bytes arrived)"
+            )
+        )
     return b"".join(chunks)
+
+
+def _body_stream(request: HttpRequest, declared: int):
+    """Where to read the body from.
+
+    Django reads a request without Content-Length as having no body, which would turn a
+    chunked upload into "zero bytes". When the server has already decoded the chunks and
+    marks the end of the input (``wsgi.input_terminated``, as gunicorn does), read it
+    directly; the size cap above still applies while reading.
+    """
+    meta = request.META
+    if (
+        not declared
+        and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and meta.get("wsgi.input_terminated")
+        and "wsgi.input" in meta
+    ):
+        return meta["wsgi.input"]
+    return request
 
 
 def _gunzip(data: bytes) -> bytes:

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import periods
+from . import periods, rollups
 from .models import DataSet, Record, WriteAudit, WriteToken
 from .validation import PreparedRecord
 
@@ -84,6 +84,19 @@ def _audit(data_set, token, action, count, source, now) -> None:
         WriteToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
+def _existing(data_set: DataSet, record_ids: list[str]) -> list[tuple[datetime, dict]]:
+    """The stored (day, data) of those of ``record_ids`` that already exist."""
+    found = []
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        found.extend(
+            Record.objects.filter(data_set=data_set, record_id__in=chunk).values_list(
+                "day_start", "data"
+            )
+        )
+    return found
+
+
 def store_records(
     data_set: DataSet,
     records: Iterable[PreparedRecord],
@@ -92,7 +105,11 @@ def store_records(
     token: WriteToken | None = None,
     source: str = "api",
 ) -> int:
-    """Upsert prepared records by ``_id``; later records in the batch win. Returns the count."""
+    """Upsert prepared records by ``_id``; later records in the batch win. Returns the count.
+
+    Records, rollups, the data set's version and the audit row change in one
+    transaction: a reader sees all of a batch or none of it.
+    """
     latest: dict[str, PreparedRecord] = {}
     count = 0
     for record in records:
@@ -103,8 +120,17 @@ def store_records(
     with transaction.atomic():
         _touch(data_set, now)
         if rows:
+            delta = rollups.Delta(data_set.dimensions) if data_set.rollup else None
+            if delta is not None:
+                supplied = [r.record_id for r in latest.values() if not r.generated_id]
+                for day, old in _existing(data_set, supplied):
+                    delta.add(old, day, -1)
+                for record in latest.values():
+                    delta.add(record.data, periods.day_start(record.timestamp))
             with connection.cursor() as cursor:
                 cursor.executemany(_upsert_sql(), rows)
+            if delta is not None:
+                rollups.apply(data_set, delta)
         _audit(data_set, token, "append", count, source, now)
     return count
 
@@ -115,6 +141,7 @@ def empty_data_set(data_set: DataSet, *, token: WriteToken | None = None, source
     with transaction.atomic():
         _touch(data_set, now)
         deleted, _ = Record.objects.filter(data_set=data_set).delete()
+        rollups.clear(data_set)
         _audit(data_set, token, "empty", deleted, source, now)
     return deleted
 
@@ -129,10 +156,19 @@ def delete_record(data_set: DataSet, record_id: str, *, token=None, source="api"
     """Delete one record by ``_id``. Returns False when there was none."""
     now = timezone.now()
     with transaction.atomic():
-        deleted, _ = Record.objects.filter(data_set=data_set, record_id=record_id).delete()
-        if not deleted:
-            return False
         _touch(data_set, now)
+        old = Record.objects.filter(data_set=data_set, record_id=record_id).values_list(
+            "day_start", "data"
+        )
+        old = old.first()
+        if old is None:
+            transaction.set_rollback(True)
+            return False
+        Record.objects.filter(data_set=data_set, record_id=record_id).delete()
+        if data_set.rollup:
+            delta = rollups.Delta(data_set.dimensions)
+            delta.add(old[1], old[0], -1)
+            rollups.apply(data_set, delta)
         _audit(data_set, token, "delete", 1, source, now)
     return True
 
@@ -141,6 +177,13 @@ def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None
     """Overwrite one existing record (used by PATCH after merging and re-validating)."""
     with transaction.atomic():
         _touch(data_set, now)
+        old = _existing(data_set, [record.record_id])
         with connection.cursor() as cursor:
             cursor.execute(_upsert_sql(), _row(data_set.pk, record, now))
+        if data_set.rollup:
+            delta = rollups.Delta(data_set.dimensions)
+            for day, data in old:
+                delta.add(data, day, -1)
+            delta.add(record.data, periods.day_start(record.timestamp))
+            rollups.apply(data_set, delta)
         _audit(data_set, token, "patch", 1, source, now)

@@ -53,6 +53,19 @@ def check_auto_ids(value: object) -> None:
         raise ValueError("auto_ids lists a field more than once")
 
 
+def check_field_list(value: object, what: str) -> None:
+    """Raise ValueError unless ``value`` is None or a list of distinct, non-internal field names."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise ValueError(f"{what} must be a list of field names")
+    for item in value:
+        if not is_valid_key(item) or item.startswith("_"):
+            raise ValueError(f"{what} has an invalid field name: {item!r}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{what} lists a field more than once")
+
+
 def _is_date_time(instance: object) -> bool:
     """The original's date-time format: a full date and time; the offset may be left out."""
     if not isinstance(instance, str):
@@ -157,6 +170,7 @@ class PreparedRecord:
     record_id: str
     timestamp: datetime
     data: dict
+    generated_id: bool = False
 
 
 def _stringify(value: object) -> str:
@@ -278,12 +292,15 @@ def finish_record(record: dict, now: datetime) -> PreparedRecord:
     out = {}
     for key, value in record.items():
         out[key] = iso(value) if isinstance(value, datetime) else value
-    record_id = out.get("_id") or str(uuid.uuid4())
+    record_id = out.get("_id")
+    generated = not record_id
+    if generated:
+        record_id = str(uuid.uuid4())
     out["_id"] = record_id
     for key, start in periods.period_keys(ts).items():
         out[key] = iso(start)
     out["_updated_at"] = iso(now)
-    return PreparedRecord(record_id=record_id, timestamp=ts, data=out)
+    return PreparedRecord(record_id=record_id, timestamp=ts, data=out, generated_id=generated)
 
 
 def prepare_records(

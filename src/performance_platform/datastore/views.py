@@ -3,7 +3,7 @@
 from django.db import connection
 from django.views.decorators.csrf import csrf_exempt
 
-from . import openapi, responses, write_api
+from . import openapi, read_api, responses, write_api
 from .models import DataSet
 
 METHOD_NOT_ALLOWED = "The method is not allowed for the requested URL."
@@ -29,17 +29,46 @@ def status(request):
             {"status": "error", "message": "database unavailable"},
             503,
             Cache_Control="no-cache",
+            Access_Control_Allow_Origin="*",
         )
     return responses.json_response(
-        {"status": "ok", "message": "app is up"}, 200, Cache_Control="no-cache"
+        {"status": "ok", "message": "app is up"},
+        200,
+        Cache_Control="no-cache",
+        Access_Control_Allow_Origin="*",
+    )
+
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _read(request, found):
+    if found is None:
+        return read_api._with_cors(responses.error(read_api.NOT_FOUND, 404))
+    if request.method == "OPTIONS":
+        return read_api.options_response()
+    return read_api.read(request, found)
+
+
+def data_sets_status(request):
+    """``GET /_status/data-sets``: data sets older than their ``max_age_expected``."""
+    if request.method not in ("GET", "HEAD"):
+        return method_not_allowed(["GET", "HEAD"])
+    return responses.json_response(
+        read_api.freshness(),
+        200,
+        Cache_Control="no-cache",
+        Access_Control_Allow_Origin="*",
     )
 
 
 @csrf_exempt
 def data_set(request, group: str, data_type: str):
-    """``/data/<group>/<type>``: POST appends, PUT empties."""
+    """``/data/<group>/<type>``: GET reads, POST appends, PUT empties."""
+    if request.method in READ_METHODS:
+        return _read(request, read_api.find_readable(group, data_type))
     if request.method not in ("POST", "PUT"):
-        return method_not_allowed(["POST", "PUT"])
+        return method_not_allowed(["GET", "HEAD", "OPTIONS", "POST", "PUT"])
     found = write_api.find_data_set(group, data_type)
     if found is None:
         return responses.error(write_api.NOT_FOUND, 404)
@@ -63,9 +92,11 @@ def record(request, group: str, data_type: str, record_id: str):
 
 @csrf_exempt
 def legacy_data_set(request, name: str):
-    """Deprecated ``/<name>``: POST writes by data set name."""
+    """Legacy ``/<name>``: GET reads (with ETags), deprecated POST writes."""
+    if request.method in READ_METHODS:
+        return read_api.legacy_read(request, name)
     if request.method != "POST":
-        return method_not_allowed(["POST"])
+        return method_not_allowed(["GET", "HEAD", "OPTIONS", "POST"])
     found = DataSet.objects.filter(name=name.lower()).first()
     if found is None:
         return responses.error(write_api.NOT_FOUND, 404)

@@ -33,7 +33,7 @@ def demo_config() -> dict:
                 "data_group": slug,
                 "data_type": "transactions-by-channel",
                 "auto_ids": ["_timestamp", "channel"],
-                "max_age_expected": 8 * 24 * 3600,
+                "max_age_expected": 14 * 24 * 3600,
             }
             for slug, _, _ in SERVICES
         ]

@@ -1,0 +1,376 @@
+"""Plan and run a validated query, and shape the result like the original read API.
+
+The planner answers from the daily rollups whenever they hold what the query needs
+(see :func:`can_use_rollup`) and from the records otherwise. Both paths return the
+same intermediate cells, so everything after the SQL is shared and the two paths give
+identical responses.
+"""
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import orjson
+from django.db import DatabaseError, connection
+from django.utils.dateparse import parse_datetime
+
+from ..rollups import NUMBER, TEXT
+from ..validation import iso
+from . import ranges, sql
+from .params import Query, QueryError
+
+INVALID_COLLECT = "invalid collect function"
+
+
+@dataclass
+class Window:
+    """The resolved time range of a query and the buckets to show."""
+
+    start: datetime | None
+    end: datetime | None
+    direction: str = "forward"  # which way a relative range moves toward the data
+
+
+def resolve_window(q: Query, now: datetime) -> Window:
+    """Turn start_at/end_at/duration into a concrete range (UTC)."""
+    if q.duration:
+        p = q.period
+        if q.start_at is not None:
+            start = ranges.start(p, q.start_at)
+            return Window(start, ranges.add(p, start, q.duration), "forward")
+        end = ranges.start(p, q.end_at if q.end_at is not None else now)
+        return Window(ranges.add(p, end, -q.duration), end, "backward")
+    return Window(q.start_at, q.end_at)
+
+
+def bucket_starts(q: Query, window: Window) -> list[datetime]:
+    """Every bucket the response shows, in order."""
+    if q.duration:
+        return [ranges.add(q.period, window.start, i) for i in range(q.duration)]
+    if window.start is None or window.end is None:
+        return []
+    return ranges.buckets(q.period, window.start, window.end)
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+def _aligned(value: datetime | None) -> bool:
+    return value is None or (value.hour, value.minute, value.second, value.microsecond) == (
+        0,
+        0,
+        0,
+        0,
+    )
+
+
+def can_use_rollup(data_set, q: Query, window: Window) -> bool:
+    """True when the daily rollup holds exactly what this query needs.
+
+    Needs: an aggregate query (group_by and/or a period of a day or longer); a range
+    on midnight boundaries (and not inclusive of its end); only group_by and filter_by
+    fields that are dimensions; only sum and mean collects, of fields that are measures.
+    """
+    if not data_set.rollup or q.is_raw or q.period == "hour" or q.filter_by_prefix:
+        return False
+    if not (_aligned(window.start) and _aligned(window.end)):
+        return False
+    if q.inclusive and window.end is not None:
+        return False
+    kinds = data_set.field_kinds or {}
+    declared = data_set.dimensions
+    for field in (*q.group_by, *(f for f, _ in q.filter_by)):
+        if declared is not None:
+            if field not in declared:
+                return False
+        elif kinds.get(field, 0) & NUMBER:
+            return False
+    for field, method in q.collect:
+        if method not in ("sum", "mean"):
+            return False
+        if declared is not None:
+            if field in declared:
+                return False
+        elif kinds.get(field, 0) & TEXT:
+            return False
+    return True
+
+
+# --- fetching cells -------------------------------------------------------------------
+
+
+def _decode(value):
+    if isinstance(value, str):
+        return orjson.loads(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return orjson.loads(bytes(value))
+    return value
+
+
+def _bucket(value) -> datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value if value is not None else 0
+
+
+class Cells(dict):
+    """(bucket, group values) -> {"count", "measures", "n", "sets"}."""
+
+
+def _run(cursor, statement, params):
+    try:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+    except DatabaseError as exc:
+        # An integer sum beyond 64 bits is the one database error a query can cause.
+        if "overflow" in str(exc).lower():
+            raise QueryError("A sum is too large to compute", "collect")
+        raise
+
+
+def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
+    """Run the aggregate SQL (and distinct-value SQL for set collects)."""
+    d = sql.dialect()
+    statement, params, layout = sql.aggregate_sql(
+        d, q, data_set.pk, window.start, window.end, rollup=rollup
+    )
+    cells = Cells()
+    with connection.cursor() as cursor:
+        rows = _run(cursor, statement, params)
+        for row in rows:
+            it = iter(row)
+            bucket, groups, cell = None, [], {"count": 0, "measures": {}, "n": {}, "sets": {}}
+            for kind, key in layout:
+                if kind == "bucket":
+                    bucket = _bucket(next(it))
+                elif kind == "group":
+                    groups.append(_decode(next(it)))
+                elif kind == "count":
+                    cell["count"] = int(_number(next(it)))
+                elif kind == "measure":
+                    total, n, nf, nbad = (next(it) for _ in range(4))
+                    nf = int(_number(nf))
+                    total = _number(total)
+                    cell["measures"][key] = [
+                        float(total) if nf else total,
+                        int(_number(n)),
+                        nf,
+                        int(_number(nbad)),
+                    ]
+                else:
+                    cell["n"][key] = int(_number(next(it)))
+            if cell["count"]:
+                cells[(bucket, tuple(groups))] = cell
+        for field, method in q.collect:
+            if method not in (None, "set"):
+                continue
+            statement, params = sql.distinct_sql(d, q, data_set.pk, window.start, window.end, field)
+            for row in _run(cursor, statement, params):
+                bucket = _bucket(row[0]) if q.period else None
+                offset = 1 if q.period else 0
+                groups = tuple(_decode(v) for v in row[offset : offset + len(q.group_by)])
+                value = _decode(row[-1])
+                cell = cells.get((bucket, groups))
+                if cell is not None:
+                    cell["sets"].setdefault(field, []).append(value)
+    return cells
+
+
+# --- shaping ----------------------------------------------------------------------------
+
+
+def sort_key(value):
+    """Order JSON values as the API does: numbers, then text, then true/false, then null."""
+    if value is None:
+        return (3, 0)
+    if isinstance(value, bool):
+        return (2, value)
+    if isinstance(value, int | float):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (3, 0)
+
+
+def _merge_cells(cells: list[dict]) -> dict:
+    out = {"count": 0, "measures": {}, "n": {}, "sets": {}}
+    for cell in cells:
+        out["count"] += cell["count"]
+        for key, (total, n, nf, nbad) in cell["measures"].items():
+            acc = out["measures"].setdefault(key, [0, 0, 0, 0])
+            acc[0] += total
+            acc[1] += n
+            acc[2] += nf
+            acc[3] += nbad
+        for key, n in cell["n"].items():
+            out["n"][key] = out["n"].get(key, 0) + n
+        for field, values in cell["sets"].items():
+            out["sets"].setdefault(field, []).extend(values)
+    return out
+
+
+def _collect_values(q: Query, cell: dict | None) -> dict:
+    out = {}
+    for field, method in q.collect:
+        if cell is None:
+            out[f"{field}:{method or 'set'}"] = None
+            continue
+        if method in ("sum", "mean"):
+            total, n, nf, nbad = cell["measures"].get(f"{field}:{method}", [0, 0, 0, 0])
+            if nbad:
+                raise QueryError(INVALID_COLLECT, "collect")
+            if n == 0:
+                value = None
+            elif method == "sum":
+                value = float(total) if nf else total
+            else:
+                value = total / n
+            out[f"{field}:{method}"] = value
+        elif method == "count":
+            out[f"{field}:count"] = cell["n"].get(f"{field}:count", 0)
+        else:
+            distinct = []
+            for value in sorted(cell["sets"].get(field, []), key=sort_key):
+                if not distinct or sort_key(distinct[-1]) != sort_key(value):
+                    distinct.append(value)
+            out[f"{field}:set"] = distinct
+            if method is None:
+                out[field] = list(distinct)
+    return out
+
+
+def _bucket_row(q: Query, start: datetime, cell: dict | None) -> dict:
+    row = {
+        "_start_at": iso(start),
+        "_end_at": iso(ranges.add(q.period, start, 1)),
+        "_count": cell["count"] if cell else 0,
+    }
+    row.update(_collect_values(q, cell))
+    return row
+
+
+def _sort_rows(q: Query, rows: list[dict]) -> list[dict]:
+    if q.sort_by:
+        field, direction = q.sort_by
+        rows.sort(key=lambda r: sort_key(r.get(field)), reverse=direction == "descending")
+    if q.limit:
+        rows = rows[: q.limit]
+    return rows
+
+
+def _group_sort(q: Query, groups):
+    return sorted(groups, key=lambda g: tuple(sort_key(v) for v in g))
+
+
+def shape(q: Query, cells: Cells, starts: list[datetime]) -> list[dict]:
+    """Build the ``data`` list of a period and/or group response."""
+    if not q.period:
+        rows = []
+        for groups in _group_sort(q, {g for _, g in cells}):
+            cell = cells[(None, groups)]
+            row = dict(zip(q.group_by, groups, strict=True))
+            row["_count"] = cell["count"]
+            row.update(_collect_values(q, cell))
+            rows.append(row)
+        return _sort_rows(q, rows)
+    if not q.group_by:
+        return [_bucket_row(q, start, cells.get((start, ()))) for start in starts]
+    if q.flatten:
+        distinct = [sorted({g[i] for _, g in cells}, key=sort_key) for i in range(len(q.group_by))]
+        rows = []
+        for start in starts:
+            for combo in itertools.product(*distinct):
+                row = dict(zip(q.group_by, combo, strict=True))
+                row.update(_bucket_row(q, start, cells.get((start, combo))))
+                rows.append(row)
+        return rows
+    by_group: dict[tuple, list] = {}
+    for (bucket, groups), cell in cells.items():
+        by_group.setdefault(groups, []).append((bucket, cell))
+    rows = []
+    for groups in _group_sort(q, by_group):
+        members = by_group[groups]
+        total = _merge_cells([cell for _, cell in members])
+        row = dict(zip(q.group_by, groups, strict=True))
+        row["_count"] = total["count"]
+        row["_group_count"] = len(members)
+        row.update(_collect_values(q, total))
+        row["values"] = [_bucket_row(q, start, cells.get((start, groups))) for start in starts]
+        rows.append(row)
+    return _sort_rows(q, rows)
+
+
+# --- relative ranges move toward the data ------------------------------------------------
+
+
+def _shift(q: Query, cells: Cells, starts: list[datetime], direction: str) -> int:
+    """How many periods to move a relative window so it starts/ends at the data (0: none)."""
+    if not starts:
+        return 0
+    groups = {g for _, g in cells} or set()
+    if not groups:
+        return 0
+    shifts = []
+    for groups_key in groups:
+        filled = [(start, groups_key) in cells for start in starts]
+        if not any(filled):
+            continue
+        if direction == "forward":
+            shifts.append(filled.index(True))
+        else:
+            shifts.append(-list(reversed(filled)).index(True))
+    if not shifts:
+        return 0
+    return min(shifts, key=abs)
+
+
+# --- the public entry points -----------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """What a query returns: the ``data`` list and how it was answered."""
+
+    data: list
+    used_rollup: bool
+    window: Window
+
+
+def execute(data_set, q: Query, *, now: datetime, force_path: str | None = None) -> Result:
+    """Run ``q`` against ``data_set``. ``force_path`` ("records"/"rollup") is for tests."""
+    window = resolve_window(q, now)
+    if q.is_raw:
+        return Result(_raw(data_set, q, window), False, window)
+    use_rollup = can_use_rollup(data_set, q, window)
+    if force_path is not None:
+        use_rollup = force_path == "rollup"
+    starts = bucket_starts(q, window) if q.period else []
+    cells = fetch_cells(data_set, q, window, rollup=use_rollup)
+    if q.period and q.duration and not q.flatten:
+        k = _shift(q, cells, starts, window.direction)
+        if k:
+            window = Window(
+                ranges.add(q.period, window.start, k),
+                ranges.add(q.period, window.end, k),
+                window.direction,
+            )
+            starts = bucket_starts(q, window)
+            cells = fetch_cells(data_set, q, window, rollup=use_rollup)
+    return Result(shape(q, cells, starts), use_rollup, window)
+
+
+def _raw(data_set, q: Query, window: Window) -> list:
+    d = sql.dialect()
+    statement, params = sql.raw_sql(d, q, data_set.pk, window.start, window.end)
+    with connection.cursor() as cursor:
+        rows = _run(cursor, statement, params)
+    return [_decode(row[0]) for row in rows]

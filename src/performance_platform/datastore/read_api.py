@@ -1,0 +1,186 @@
+"""The read API: ``GET``/``OPTIONS`` ``/data/<group>/<type>``, legacy ``GET /<name>``, and
+``GET /_status/data-sets``.
+
+Every response carries ``Access-Control-Allow-Origin: *``. Successful reads carry an
+ETag derived from the data set's version (which changes on every write) and the query,
+so a repeated query is answered from the cache, or with 304, without touching records.
+"""
+
+import hashlib
+import math
+from datetime import UTC
+
+import orjson
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from . import responses
+from .models import DataSet, Record
+from .query import csvout, payload
+from .query.engine import execute, resolve_window
+from .query.params import QueryError, parse
+
+NOT_FOUND = "data_set not found"
+CORS = {"Access-Control-Allow-Origin": "*"}
+CACHE_SECONDS = 24 * 3600
+
+
+def _with_cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def find_readable(group: str | None = None, data_type: str | None = None, name: str | None = None):
+    """The data set if it exists and is queryable, else None."""
+    rows = DataSet.objects.select_related(None)
+    if name is not None:
+        rows = rows.filter(name=name)
+    else:
+        rows = rows.filter(data_group__name=group, data_type__name=data_type)
+    found = rows.first()
+    return found if found is not None and found.queryable else None
+
+
+def options_response() -> HttpResponse:
+    response = HttpResponse(b"", status=200)
+    response["Access-Control-Max-Age"] = "86400"
+    response["Access-Control-Allow-Headers"] = "cache-control, govuk-request-id, request-id"
+    response["Allow"] = "HEAD, OPTIONS, GET"
+    return _with_cors(response)
+
+
+def _cache_control(data_set: DataSet) -> str:
+    if not data_set.published:
+        return "no-cache"
+    return f"max-age={120 if data_set.realtime else 1800}, must-revalidate"
+
+
+def _etag_matches(request, etag: str) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return etag in tags
+
+
+def read(request, data_set: DataSet) -> HttpResponse:
+    """Answer a GET for ``data_set``: validate, consult the cache, run, respond."""
+    try:
+        query = parse(request.GET, raw_queries_allowed=data_set.raw_queries_allowed)
+    except QueryError as exc:
+        return _with_cors(responses.error(exc.message, 400, parameter=exc.parameter))
+    now = timezone.now()
+    window = resolve_window(query, now)
+    as_csv = query.format == "csv" and data_set.published
+    fingerprint = "|".join(
+        [
+            str(data_set.pk),
+            str(data_set.version),
+            "1" if data_set.published else "0",
+            request.META.get("QUERY_STRING", ""),
+            window.start.isoformat() if window.start else "",
+            window.end.isoformat() if window.end else "",
+        ]
+    )
+    digest = hashlib.sha1(fingerprint.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    etag = f'"{digest.hexdigest()}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": _cache_control(data_set),
+        "Last-Modified": http_date((data_set.last_written_at or data_set.created_at).timestamp()),
+        **CORS,
+    }
+    if _etag_matches(request, etag):
+        response = HttpResponse(status=304)
+        for key, value in headers.items():
+            response[key] = value
+        return response
+    cache_key = f"read:{digest.hexdigest()}"
+    cached = cache.get(cache_key)
+    if cached is None:
+        try:
+            result = execute(data_set, query, now=now)
+        except QueryError as exc:
+            return _with_cors(responses.error(exc.message, 400, parameter=exc.parameter))
+        if as_csv:
+            cached = (csvout.render(query, result.data), "text/csv; charset=utf-8")
+        else:
+            body = orjson.dumps(payload(data_set, result.data), option=orjson.OPT_SORT_KEYS)
+            cached = (body, "application/json")
+        cache.set(cache_key, cached, CACHE_SECONDS)
+    body, content_type = cached
+    response = HttpResponse(body, content_type=content_type)
+    if as_csv:
+        response["Content-Disposition"] = f'attachment; filename="{data_set.name}.csv"'
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+def legacy_read(request, name: str) -> HttpResponse:
+    """``GET /<name>``: as ``read``, but errors carry an ETag too (sha1 of the body),
+    and a matching ``If-None-Match`` gets 304 whatever the status, as the original did."""
+    data_set = find_readable(name=name.lower())
+    if data_set is None:
+        response = _with_cors(responses.error(NOT_FOUND, 404))
+    elif request.method == "OPTIONS":
+        return options_response()
+    else:
+        response = read(request, data_set)
+    if response.status_code != 200 and response.status_code != 304:
+        etag = f'"{hashlib.sha1(response.content, usedforsecurity=False).hexdigest()}"'
+        response["ETag"] = etag
+        if _etag_matches(request, etag):
+            not_modified = HttpResponse(status=304)
+            not_modified["ETag"] = etag
+            return _with_cors(not_modified)
+    return response
+
+
+def freshness(now=None) -> dict:
+    """``/_status/data-sets``: which data sets are older than their ``max_age_expected``."""
+    now = now or timezone.now()
+    table = Record._meta.db_table
+    latest = {}
+    with connection.cursor() as cursor:
+        # One index lookup per data set (the (data_set, timestamp) index answers MAX).
+        cursor.execute(
+            f"SELECT ds.id, (SELECT MAX(r.timestamp) FROM {table} r WHERE r.data_set_id = ds.id) "
+            f"FROM {DataSet._meta.db_table} ds"
+        )
+        for pk, value in cursor.fetchall():
+            latest[pk] = value
+    stale = []
+    for data_set in DataSet.objects.order_by("name"):
+        last = latest.get(data_set.pk)
+        if isinstance(last, str):
+            from django.utils.dateparse import parse_datetime
+
+            last = parse_datetime(last)
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        if last is None or data_set.max_age_expected is None:
+            continue
+        seconds = math.trunc((now - last).total_seconds() - data_set.max_age_expected)
+        if seconds >= 0:
+            stale.append(
+                {
+                    "name": data_set.name,
+                    "seconds-out-of-date": seconds,
+                    "last-updated": last.astimezone(UTC).isoformat(),
+                    "max-age-expected": data_set.max_age_expected,
+                }
+            )
+    if not stale:
+        return {"status": "ok", "data_sets": None, "message": "All data_sets are in date"}
+    noun = "data-set is" if len(stale) == 1 else "data-sets are"
+    return {
+        "status": "not okay",
+        "data_sets": stale,
+        "message": f"{len(stale)} {noun} out of date",
+    }

@@ -1,0 +1,260 @@
+"""Daily rollups: pre-aggregated totals kept exact at write time.
+
+Each record contributes to one :class:`~.models.RollupDay` row: the day it falls in and
+the combination of its *dimension* values. The row holds how many records it stands
+for and, for every numeric *measure* field, ``[sum, numbers, floats, non-numbers]``.
+
+Which fields are dimensions:
+
+* if the data set declares ``dimensions``, exactly those fields; every other field is
+  a measure, and a text or true/false value in it counts as a non-number;
+* otherwise every field holding text, true/false or null is a dimension and every
+  field holding a number is a measure.
+
+``DataSet.field_kinds`` remembers which kinds of value each field has ever held
+(bit mask: ``NUMBER``, ``TEXT``, ``NULL``), so the query planner knows when a field
+can be answered from the rollup (see ``query/plan.py``).
+
+Writers to one data set are serialised (the data set row is locked first), so reading,
+merging and writing rollup rows cannot lose an update. Integer sums are adjusted
+exactly; a removal that involves a float recomputes the affected rows from the records,
+so float sums never drift through repeated subtraction.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+import orjson
+from django.db import connection
+
+from . import periods
+from .models import DataSet, Record, RollupDay
+
+NUMBER, TEXT, NULL = 1, 2, 4
+
+Key = tuple[datetime, str]  # (day, dims_hash)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def dims_hash(dims: dict) -> str:
+    """A short, stable key for a combination of dimension values."""
+    return hashlib.sha1(_dumps(dims), usedforsecurity=False).hexdigest()
+
+
+def _dumps(value) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits (a sum can grow past them)
+        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def kind_of(value) -> int:
+    """The kind bit of a JSON value."""
+    if value is None:
+        return NULL
+    return NUMBER if _is_number(value) else TEXT
+
+
+def split(record: dict, declared: list[str] | None) -> tuple[dict, dict]:
+    """A record's dimension values and its measure values (internal fields excluded)."""
+    dims, measures = {}, {}
+    for key, value in record.items():
+        if key[0] == "_":
+            continue
+        if declared is not None:
+            if key in declared:
+                dims[key] = value
+            elif value is not None:
+                measures[key] = value
+        elif value is None or not _is_number(value):
+            dims[key] = value
+        else:
+            measures[key] = value
+    return dims, measures
+
+
+class Delta:
+    """Changes to rollup rows, gathered over a batch before touching the database."""
+
+    def __init__(self, declared: list[str] | None):
+        self.declared = declared
+        self.rows: dict[Key, list] = {}  # key -> [dims, count, {field: [sum, n, nf, nbad]}]
+        self.recompute: set[Key] = set()
+        self.kinds: dict[str, int] = {}
+
+    def add(self, record: dict, day: datetime, sign: int = 1) -> None:
+        """Count ``record`` in (``sign=1``) or out (``sign=-1``) of its day's totals."""
+        dims, measures = split(record, self.declared)
+        key = (day, dims_hash(dims))
+        row = self.rows.get(key)
+        if row is None:
+            row = self.rows[key] = [dims, 0, {}]
+        row[1] += sign
+        for field, value in record.items():
+            if field[0] != "_" and sign > 0:
+                self.kinds[field] = self.kinds.get(field, 0) | kind_of(value)
+        for field, value in measures.items():
+            acc = row[2].get(field)
+            if acc is None:
+                acc = row[2][field] = [0, 0, 0, 0]
+            if _is_number(value):
+                if isinstance(value, float):
+                    acc[2] += sign
+                    if sign < 0:
+                        self.recompute.add(key)
+                acc[0] += sign * value
+                acc[1] += sign
+            else:
+                acc[3] += sign
+
+
+def _merge(current: tuple[int, dict] | None, change: list) -> tuple[int, dict]:
+    count, measures = current if current else (0, {})
+    measures = {k: list(v) for k, v in measures.items()}
+    count += change[1]
+    for field, (total, n, nf, nbad) in change[2].items():
+        acc = measures.setdefault(field, [0, 0, 0, 0])
+        acc[0] += total
+        acc[1] += n
+        acc[2] += nf
+        acc[3] += nbad
+        if acc[1] == 0 and acc[3] == 0:
+            del measures[field]
+        elif acc[2] == 0 and isinstance(acc[0], float) and acc[0].is_integer():
+            acc[0] = int(acc[0])
+    return count, measures
+
+
+def _fetch(data_set_id: int, days: Iterable[datetime]) -> dict[Key, tuple[int, dict]]:
+    """Current rollup rows for the given days."""
+    found = {}
+    day_list = sorted(set(days))
+    for start in range(0, len(day_list), 500):
+        chunk = day_list[start : start + 500]
+        rows = RollupDay.objects.filter(data_set_id=data_set_id, day__in=chunk).values_list(
+            "day", "dims_hash", "count", "measures"
+        )
+        for day, digest, count, measures in rows:
+            found[(day, digest)] = (count, measures)
+    return found
+
+
+_UPSERT = None
+
+
+def _upsert_sql() -> str:
+    global _UPSERT
+    if _UPSERT is None:
+        table = RollupDay._meta.db_table
+        cols = (
+            "data_set_id, day, week_start, month_start, quarter_start, year_start, "
+            "dims_hash, dims, count, measures"
+        )
+        _UPSERT = (
+            f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (data_set_id, day, dims_hash) DO UPDATE SET "
+            "count = excluded.count, measures = excluded.measures"
+        )
+    return _UPSERT
+
+
+def apply(data_set: DataSet, delta: Delta) -> None:
+    """Write ``delta`` into the rollup table (inside the caller's transaction)."""
+    if delta.rows:
+        current = _fetch(data_set.pk, (day for day, _ in delta.rows))
+        adapt = connection.ops.adapt_datetimefield_value
+        upserts, deletes = [], []
+        for key, change in delta.rows.items():
+            unchanged = change[1] == 0 and not any(any(v) for v in change[2].values())
+            if unchanged and key not in delta.recompute:
+                continue
+            count, measures = _merge(current.get(key), change)
+            day, digest = key
+            if count <= 0:
+                deletes.append((data_set.pk, adapt(day), digest))
+                continue
+            upserts.append(
+                (
+                    data_set.pk,
+                    adapt(day),
+                    adapt(periods.week_start(day)),
+                    adapt(periods.month_start(day)),
+                    adapt(periods.quarter_start(day)),
+                    adapt(periods.year_start(day)),
+                    digest,
+                    _dumps(change[0]).decode(),
+                    count,
+                    _dumps(measures).decode(),
+                )
+            )
+        table = RollupDay._meta.db_table
+        with connection.cursor() as cursor:
+            if deletes:
+                cursor.executemany(
+                    f"DELETE FROM {table} WHERE data_set_id = %s AND day = %s AND dims_hash = %s",
+                    deletes,
+                )
+            if upserts:
+                cursor.executemany(_upsert_sql(), upserts)
+        if delta.recompute:
+            _recompute(data_set, {k for k in delta.recompute if k in delta.rows})
+    _merge_kinds(data_set, delta.kinds)
+
+
+def _recompute(data_set: DataSet, keys: set[Key]) -> None:
+    """Rebuild the given rollup rows from the records themselves (exact float sums)."""
+    by_day: dict[datetime, set[str]] = {}
+    for day, digest in keys:
+        by_day.setdefault(day, set()).add(digest)
+    for day, digests in by_day.items():
+        fresh = Delta(data_set.dimensions)
+        rows = Record.objects.filter(data_set=data_set, day_start=day).values_list(
+            "data", flat=True
+        )
+        for data in rows:
+            fresh.add(data, day)
+        RollupDay.objects.filter(data_set=data_set, day=day, dims_hash__in=digests).delete()
+        fresh.rows = {k: v for k, v in fresh.rows.items() if k[1] in digests}
+        fresh.recompute = set()
+        fresh.kinds = {}
+        apply(data_set, fresh)
+
+
+def _merge_kinds(data_set: DataSet, kinds: dict[str, int]) -> None:
+    known = data_set.field_kinds or {}
+    merged = dict(known)
+    for field, bits in kinds.items():
+        merged[field] = merged.get(field, 0) | bits
+    if merged != known:
+        DataSet.objects.filter(pk=data_set.pk).update(field_kinds=merged)
+        data_set.field_kinds = merged
+
+
+def clear(data_set: DataSet) -> None:
+    """Forget every rollup row and field kind of a data set (it has been emptied)."""
+    RollupDay.objects.filter(data_set=data_set).delete()
+    DataSet.objects.filter(pk=data_set.pk).update(field_kinds={})
+    data_set.field_kinds = {}
+
+
+def rebuild(data_set: DataSet, batch: int = 5000) -> int:
+    """Recompute a data set's rollups from its records (after changing its dimensions)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        DataSet.objects.select_for_update().filter(pk=data_set.pk).first()
+        clear(data_set)
+        if not data_set.rollup:
+            return 0
+        delta = Delta(data_set.dimensions)
+        rows = Record.objects.filter(data_set=data_set).values_list("day_start", "data")
+        for day, data in rows.iterator(chunk_size=batch):
+            delta.add(data, day)
+        delta.recompute = set()
+        apply(data_set, delta)
+        return RollupDay.objects.filter(data_set=data_set).count()
