@@ -12,7 +12,15 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(os.environ.get("PP_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _env(name: str, default: str) -> str:
+    """The variable's value, or ``default`` when it is unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+VAR_DIR = Path(_env("PP_VAR_DIR", str(Path.cwd() / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -53,9 +61,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
-    if h.strip()
+    h.strip() for h in _env("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
 ]
 
 INSTALLED_APPS = [
@@ -98,9 +104,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get(
-    "DATABASE_URL", f"sqlite:///{VAR_DIR / 'performance-platform.sqlite3'}"
-)
+DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'performance-platform.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -116,7 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = _env("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -158,6 +162,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and _env_bool("SECURE_COOKIES", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Origins allowed to post forms when behind a proxy, e.g. "https://performance.example".
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# Trust X-Forwarded-Proto from the reverse proxy, so Django knows the request was HTTPS.
+if _env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Write API ---------------------------------------------------------------
 # Largest request body accepted as sent on the wire (bytes). Bigger bodies get 413.
@@ -165,13 +174,13 @@ WRITE_MAX_BODY_BYTES = _env_int("WRITE_MAX_BODY_BYTES", 50 * 1024 * 1024)
 # Largest body after gzip decompression (bytes), as in the original platform.
 WRITE_MAX_GZIP_BYTES = _env_int("WRITE_MAX_GZIP_BYTES", 10 * 1024 * 1024)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
-DATA_SET_ADMIN_TOKEN = os.environ.get("DATA_SET_ADMIN_TOKEN", "")
+DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

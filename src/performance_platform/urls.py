@@ -7,6 +7,8 @@ from performance_platform.datastore import views as data_views
 
 handler404 = "performance_platform.datastore.views.not_found"
 handler500 = "performance_platform.datastore.views.server_error"
+handler400 = "performance_platform.datastore.views.bad_request"
+handler403 = "performance_platform.datastore.views.permission_denied"
 
 urlpatterns = [
     path("_status", data_views.status, name="status"),

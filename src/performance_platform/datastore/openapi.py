@@ -64,6 +64,89 @@ _BODY_ERRORS = {
     "413": _json({"$ref": "#/components/schemas/Error"}, "Body too large (as sent or unzipped)"),
     "415": _json({"$ref": "#/components/schemas/Error"}, "Unsupported Content-Encoding"),
 }
+_QUERY_PARAMS = [
+    {
+        "name": "start_at",
+        "in": "query",
+        "description": "Start of the range (inclusive), e.g. 2024-01-01T00:00:00Z",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "end_at",
+        "in": "query",
+        "description": "End of the range (exclusive unless inclusive=true)",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "duration",
+        "in": "query",
+        "description": "A range of this many periods, relative to start_at, end_at or now",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "period",
+        "in": "query",
+        "schema": {
+            "type": "string",
+            "examples": ["hour", "day", "week", "month", "quarter", "year"],
+        },
+    },
+    {
+        "name": "filter_by",
+        "in": "query",
+        "description": "field:value (repeatable)",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "explode": True,
+    },
+    {
+        "name": "filter_by_prefix",
+        "in": "query",
+        "description": "field:prefix (repeatable)",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "explode": True,
+    },
+    {
+        "name": "group_by",
+        "in": "query",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "explode": True,
+    },
+    {
+        "name": "sort_by",
+        "in": "query",
+        "description": "field:ascending|descending",
+        "schema": {"type": "string"},
+    },
+    {"name": "limit", "in": "query", "schema": {"type": "string"}},
+    {
+        "name": "collect",
+        "in": "query",
+        "description": "field or field:sum|count|set|mean (repeatable)",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "explode": True,
+    },
+    {"name": "flatten", "in": "query", "schema": {"type": "string"}},
+    {"name": "inclusive", "in": "query", "schema": {"type": "string"}},
+    {"name": "format", "in": "query", "schema": {"type": "string", "examples": ["csv"]}},
+]
+_READ_RESPONSES = {
+    "200": {
+        "description": "The data (or CSV with format=csv)",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {"data": {"type": "array"}, "warning": {"type": "string"}},
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+    "400": _json({"$ref": "#/components/schemas/Error"}, "The query is not valid"),
+    "404": _json({"$ref": "#/components/schemas/Error"}, "No such data set"),
+}
 _PATH_PARAMS = [
     {"name": "group", "in": "path", "required": True, "schema": {"type": "string"}},
     {"name": "type", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -100,8 +183,31 @@ def document() -> dict:
                     },
                 }
             },
+            "/_status/data-sets": {
+                "get": {
+                    "summary": "Which data sets are older than their max_age_expected",
+                    "responses": {
+                        "200": {
+                            "description": "Freshness report",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
             "/data/{group}/{type}": {
                 "parameters": _PATH_PARAMS,
+                "get": {
+                    "summary": "Query a data set",
+                    "parameters": _QUERY_PARAMS,
+                    "responses": _READ_RESPONSES,
+                },
+                "options": {
+                    "summary": "CORS preflight",
+                    "responses": {
+                        "200": {"description": "Allowed methods and headers"},
+                        "404": _json({"$ref": "#/components/schemas/Error"}, "No such data set"),
+                    },
+                },
                 "post": {
                     "summary": "Add or overwrite records",
                     "security": [{"bearer": []}],
@@ -170,10 +276,28 @@ def document() -> dict:
                     },
                 },
             },
+            "/data-sets/{name}": {
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "delete": {
+                    "summary": "Empty a data set (platform admin token)",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Ok"}, "Emptied"),
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
             "/{name}": {
                 "parameters": [
                     {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
                 ],
+                "get": {
+                    "summary": "Legacy: query a data set by name (with ETags on errors too)",
+                    "parameters": _QUERY_PARAMS,
+                    "responses": _READ_RESPONSES,
+                },
                 "post": {
                     "summary": "Deprecated: add records by data set name",
                     "deprecated": True,

@@ -17,6 +17,7 @@ def method_not_allowed(allowed: list[str]):
     return responses.error(METHOD_NOT_ALLOWED, 405, Allow=", ".join(allowed))
 
 
+@csrf_exempt
 def status(request):
     """``GET /_status``: the app is up and can reach its database."""
     if request.method not in ("GET", "HEAD"):
@@ -50,6 +51,7 @@ def _read(request, found):
     return read_api.read(request, found)
 
 
+@csrf_exempt
 def data_sets_status(request):
     """``GET /_status/data-sets``: data sets older than their ``max_age_expected``."""
     if request.method not in ("GET", "HEAD"):
@@ -111,14 +113,26 @@ def collection(request, name: str):
     return write_api.delete_collection(request, name)
 
 
+@csrf_exempt
 def openapi_document(request):
     """The OpenAPI 3.1 description of the data API."""
+    if request.method not in ("GET", "HEAD"):
+        return method_not_allowed(["GET", "HEAD"])
     return responses.json_response(openapi.document())
 
 
 def not_found(request, exception=None):
     """Every unknown URL answers in the API's JSON envelope."""
     return responses.error(NOT_FOUND, 404)
+
+
+def bad_request(request, exception=None):
+    """A request Django refused before any view ran (e.g. a Host not in ALLOWED_HOSTS)."""
+    return responses.error("Bad Request", 400)
+
+
+def permission_denied(request, exception=None):
+    return responses.error("Forbidden", 403)
 
 
 def server_error(request):

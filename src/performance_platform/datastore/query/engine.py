@@ -81,6 +81,8 @@ def can_use_rollup(data_set, q: Query, window: Window) -> bool:
     kinds = data_set.field_kinds or {}
     declared = data_set.dimensions
     for field in (*q.group_by, *(f for f, _ in q.filter_by)):
+        if field.startswith("_"):
+            return False  # internal fields live only in the records
         if declared is not None:
             if field not in declared:
                 return False
@@ -316,11 +318,8 @@ def _shift(q: Query, cells: Cells, starts: list[datetime], direction: str) -> in
     """How many periods to move a relative window so it starts/ends at the data (0: none)."""
     if not starts:
         return 0
-    groups = {g for _, g in cells} or set()
-    if not groups:
-        return 0
     shifts = []
-    for groups_key in groups:
+    for groups_key in {g for _, g in cells}:
         filled = [(start, groups_key) in cells for start in starts]
         if not any(filled):
             continue

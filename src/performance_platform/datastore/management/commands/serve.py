@@ -55,6 +55,7 @@ class Command(BaseCommand):
             str(worker_count),
             "--timeout",
             "120",
+            "--no-control-socket",
             "--access-logfile",
             "-",
         ]

@@ -50,6 +50,12 @@ class Command(BaseCommand):
             rows = list(tokens)
             if not rows:
                 raise CommandError("No active token matches")
+            if options.get("prefix") is not None and len(rows) > 1:
+                labels = ", ".join(sorted(r.label for r in rows))
+                raise CommandError(
+                    f"{len(rows)} active tokens start with that prefix ({labels}); "
+                    "revoke by --label instead"
+                )
             for row in rows:
                 row.revoke()
             self.stdout.write(f"Revoked {len(rows)} token(s) of {data_set.name}.")
