@@ -4,7 +4,8 @@ All values are UTC. The write path stores each record's period starts; the read 
 buckets by the same rules.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 
@@ -47,3 +48,37 @@ STARTS = {
 def period_keys(ts: datetime) -> dict[str, datetime]:
     """The ``_<period>_start_at`` keys the write API adds to every record."""
     return {f"_{name}_start_at": start(ts) for name, start in STARTS.items()}
+
+
+@lru_cache(maxsize=8192)
+def _day_starts(day: date) -> tuple[datetime, ...]:
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return (
+        midnight,
+        week_start(midnight),
+        month_start(midnight),
+        quarter_start(midnight),
+        year_start(midnight),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _day_isos(day: date) -> tuple[str, ...]:
+    return tuple(value.isoformat() for value in _day_starts(day))
+
+
+def starts(ts: datetime) -> tuple[datetime, ...]:
+    """(hour, day, week, month, quarter, year) starts of a UTC timestamp.
+
+    The write path calls this for every record; days repeat a lot within a batch, so
+    the day-level starts are cached.
+    """
+    return (hour_start(ts), *_day_starts(ts.date()))
+
+
+def start_isos(ts: datetime) -> tuple[str, ...]:
+    """The same starts as ISO 8601 strings (what the period keys hold)."""
+    return (hour_start(ts).isoformat(), *_day_isos(ts.date()))
+
+
+PERIOD_KEYS = tuple(f"_{name}_start_at" for name in STARTS)

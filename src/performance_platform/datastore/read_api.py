@@ -72,10 +72,10 @@ def read(request, data_set: DataSet) -> HttpResponse:
     """Answer a GET for ``data_set``: validate, consult the cache, run, respond."""
     try:
         query = parse(request.GET, raw_queries_allowed=data_set.raw_queries_allowed)
+        now = timezone.now()
+        window = resolve_window(query, now)
     except QueryError as exc:
         return _with_cors(responses.error(exc.message, 400, parameter=exc.parameter))
-    now = timezone.now()
-    window = resolve_window(query, now)
     as_csv = query.format == "csv" and data_set.published
     fingerprint = "|".join(
         [

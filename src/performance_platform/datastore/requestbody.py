@@ -105,6 +105,10 @@ def _gunzip(data: bytes) -> bytes:
                 if total > limit:
                     raise _too_large(limit, "the decompressed request body")
                 out.append(piece)
+                if inflater.eof:
+                    # Past the end of a member zlib keeps the leftover input in
+                    # unconsumed_tail too; feeding it again would loop for ever.
+                    break
                 buf = inflater.unconsumed_tail
             if not inflater.eof:
                 raise BodyError(responses.error("The gzip request body is truncated"))

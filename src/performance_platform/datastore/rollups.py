@@ -24,13 +24,15 @@ so float sums never drift through repeated subtraction.
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from . import periods
 from .models import DataSet, Record, RollupDay
+from .sqlutil import datetime_adapter
 
 NUMBER, TEXT, NULL = 1, 2, 4
 
@@ -86,11 +88,23 @@ class Delta:
         self.rows: dict[Key, list] = {}  # key -> [dims, count, {field: [sum, n, nf, nbad]}]
         self.recompute: set[Key] = set()
         self.kinds: dict[str, int] = {}
+        self._hashes: dict[tuple, str] = {}
+
+    def _hash(self, dims: dict) -> str:
+        # The same few combinations repeat across a batch: hash each one once.
+        try:
+            memo_key = tuple(sorted((k, type(v).__name__, v) for k, v in dims.items()))
+        except TypeError:
+            return dims_hash(dims)
+        digest = self._hashes.get(memo_key)
+        if digest is None:
+            digest = self._hashes[memo_key] = dims_hash(dims)
+        return digest
 
     def add(self, record: dict, day: datetime, sign: int = 1) -> None:
         """Count ``record`` in (``sign=1``) or out (``sign=-1``) of its day's totals."""
         dims, measures = split(record, self.declared)
-        key = (day, dims_hash(dims))
+        key = (day, self._hash(dims))
         row = self.rows.get(key)
         if row is None:
             row = self.rows[key] = [dims, 0, {}]
@@ -131,17 +145,40 @@ def _merge(current: tuple[int, dict] | None, change: list) -> tuple[int, dict]:
 
 
 def _fetch(data_set_id: int, days: Iterable[datetime]) -> dict[Key, tuple[int, dict]]:
-    """Current rollup rows for the given days."""
+    """Current rollup rows for the given days (raw SQL: this runs on every write)."""
+    adapt = datetime_adapter()
+    table = RollupDay._meta.db_table
     found = {}
     day_list = sorted(set(days))
-    for start in range(0, len(day_list), 500):
-        chunk = day_list[start : start + 500]
-        rows = RollupDay.objects.filter(data_set_id=data_set_id, day__in=chunk).values_list(
-            "day", "dims_hash", "count", "measures"
-        )
-        for day, digest, count, measures in rows:
-            found[(day, digest)] = (count, measures)
+    by_text = {adapt(day): day for day in day_list}
+    with connection.cursor() as cursor:
+        for start in range(0, len(day_list), 500):
+            chunk = [adapt(day) for day in day_list[start : start + 500]]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT day, dims_hash, count, measures FROM {table} "
+                f"WHERE data_set_id = %s AND day IN ({marks})",
+                [data_set_id, *chunk],
+            )
+            for day, digest, count, measures in cursor.fetchall():
+                day = _as_day(day, by_text)
+                found[(day, digest)] = (int(count), _loads(measures))
     return found
+
+
+def _as_day(value, by_text: dict) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    text = str(value)
+    return by_text.get(text) or parse_datetime(text).replace(tzinfo=UTC)
+
+
+def _loads(value):
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, memoryview | bytearray):
+        value = bytes(value)
+    return orjson.loads(value)
 
 
 _UPSERT = None
@@ -167,7 +204,7 @@ def apply(data_set: DataSet, delta: Delta) -> None:
     """Write ``delta`` into the rollup table (inside the caller's transaction)."""
     if delta.rows:
         current = _fetch(data_set.pk, (day for day, _ in delta.rows))
-        adapt = connection.ops.adapt_datetimefield_value
+        adapt = datetime_adapter()
         upserts, deletes = [], []
         for key, change in delta.rows.items():
             unchanged = change[1] == 0 and not any(any(v) for v in change[2].values())

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from . import periods, rollups
 from .models import DataSet, Record, WriteAudit, WriteToken
+from .sqlutil import datetime_adapter
 from .validation import PreparedRecord
 
 _RECORD_COLUMNS = (
@@ -43,22 +44,24 @@ def _upsert_sql() -> str:
     )
 
 
-def _row(data_set_id: int, record: PreparedRecord, now: datetime) -> tuple:
-    adapt = connection.ops.adapt_datetimefield_value
-    ts = record.timestamp
-    return (
-        data_set_id,
-        record.record_id,
-        adapt(ts),
-        adapt(periods.hour_start(ts)),
-        adapt(periods.day_start(ts)),
-        adapt(periods.week_start(ts)),
-        adapt(periods.month_start(ts)),
-        adapt(periods.quarter_start(ts)),
-        adapt(periods.year_start(ts)),
-        adapt(now),
-        orjson.dumps(record.data).decode("utf-8"),
-    )
+def _rows(data_set_id: int, records, now: datetime) -> list[tuple]:
+    adapt = datetime_adapter()
+    stamp = adapt(now)
+    dumps = orjson.dumps
+    rows = []
+    for record in records:
+        ts = record.timestamp
+        rows.append(
+            (
+                data_set_id,
+                record.record_id,
+                adapt(ts),
+                *map(adapt, periods.starts(ts)),
+                stamp,
+                dumps(record.data).decode("utf-8"),
+            )
+        )
+    return rows
 
 
 def _touch(data_set: DataSet, now: datetime) -> None:
@@ -116,7 +119,7 @@ def store_records(
         latest.pop(record.record_id, None)  # keep the order of last appearance
         latest[record.record_id] = record
         count += 1
-    rows = [_row(data_set.pk, r, now) for r in latest.values()]
+    rows = _rows(data_set.pk, latest.values(), now)
     with transaction.atomic():
         _touch(data_set, now)
         if rows:
@@ -126,7 +129,7 @@ def store_records(
                 for day, old in _existing(data_set, supplied):
                     delta.add(old, day, -1)
                 for record in latest.values():
-                    delta.add(record.data, periods.day_start(record.timestamp))
+                    delta.add(record.data, periods.starts(record.timestamp)[1])
             with connection.cursor() as cursor:
                 cursor.executemany(_upsert_sql(), rows)
             if delta is not None:
@@ -179,7 +182,7 @@ def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None
         _touch(data_set, now)
         old = _existing(data_set, [record.record_id])
         with connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(), _row(data_set.pk, record, now))
+            cursor.execute(_upsert_sql(), _rows(data_set.pk, [record], now)[0])
         if data_set.rollup:
             delta = rollups.Delta(data_set.dimensions)
             for day, data in old:

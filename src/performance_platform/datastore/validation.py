@@ -283,10 +283,12 @@ def validate_records(
 
 def iso(value: datetime) -> str:
     """UTC ISO 8601 with an explicit +00:00 offset, as the read API shows datetimes."""
-    return value.astimezone(UTC).isoformat()
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat()
 
 
-def finish_record(record: dict, now: datetime) -> PreparedRecord:
+def finish_record(record: dict, now: datetime, *, now_iso: str | None = None) -> PreparedRecord:
     """Add ``_id`` (if absent), the period keys and ``_updated_at`` to a valid record."""
     ts = record["_timestamp"]
     out = {}
@@ -297,9 +299,8 @@ def finish_record(record: dict, now: datetime) -> PreparedRecord:
     if generated:
         record_id = str(uuid.uuid4())
     out["_id"] = record_id
-    for key, start in periods.period_keys(ts).items():
-        out[key] = iso(start)
-    out["_updated_at"] = iso(now)
+    out.update(zip(periods.PERIOD_KEYS, periods.start_isos(ts), strict=True))
+    out["_updated_at"] = now_iso or iso(now)
     return PreparedRecord(record_id=record_id, timestamp=ts, data=out, generated_id=generated)
 
 
@@ -310,7 +311,8 @@ def prepare_records(
     records, errors = validate_records(items, schema=schema, auto_ids=auto_ids)
     if errors:
         return [], errors
-    return [finish_record(r, now) for r in records], []
+    now_iso = iso(now)
+    return [finish_record(r, now, now_iso=now_iso) for r in records], []
 
 
 __all__ = [

@@ -14,7 +14,9 @@ NOT_FOUND = (
 
 
 def method_not_allowed(allowed: list[str]):
-    return responses.error(METHOD_NOT_ALLOWED, 405, Allow=", ".join(allowed))
+    return responses.error(
+        METHOD_NOT_ALLOWED, 405, Allow=", ".join(allowed), Access_Control_Allow_Origin="*"
+    )
 
 
 @csrf_exempt
@@ -123,7 +125,7 @@ def openapi_document(request):
 
 def not_found(request, exception=None):
     """Every unknown URL answers in the API's JSON envelope."""
-    return responses.error(NOT_FOUND, 404)
+    return responses.error(NOT_FOUND, 404, Access_Control_Allow_Origin="*")
 
 
 def bad_request(request, exception=None):

@@ -45,7 +45,9 @@ def _json_body(request, *, single_message: bool):
             raise BodyError(responses.error(requestbody.CONTENT_TYPE_MESSAGE))
         raise BodyError(responses.messages([requestbody.CONTENT_TYPE_MESSAGE]))
     parsed = requestbody.parse_json(body)
-    if parsed is None:
+    if parsed is None:  # the original treated JSON null like a wrong content type
+        if single_message:
+            raise BodyError(responses.error(requestbody.CONTENT_TYPE_MESSAGE))
         raise BodyError(responses.messages([requestbody.CONTENT_TYPE_MESSAGE]))
     return parsed
 

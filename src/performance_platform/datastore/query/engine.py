@@ -32,15 +32,55 @@ class Window:
     direction: str = "forward"  # which way a relative range moves toward the data
 
 
+MAX_BUCKETS = 20_000
+# The shortest length of each period, to bound how many buckets a range can hold.
+_SHORTEST = {
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 28 * 86400,
+    "quarter": 89 * 86400,
+    "year": 365 * 86400,
+}
+
+
+def _check_size(q: Query, window: Window) -> None:
+    """Refuse a query whose periods could not all be shown (one GET must stay cheap)."""
+    if not q.period:
+        return
+    if q.duration and q.duration > MAX_BUCKETS:
+        raise QueryError(
+            f"'duration' may be at most {MAX_BUCKETS} periods in one query", "duration"
+        )
+    if window.start is not None and window.end is not None:
+        seconds = (window.end - window.start).total_seconds()
+        if seconds / _SHORTEST[q.period] > MAX_BUCKETS + 2:
+            raise QueryError(
+                f"The range holds more than {MAX_BUCKETS} periods of a {q.period}: "
+                "choose a longer period or a shorter range",
+                "period",
+            )
+
+
 def resolve_window(q: Query, now: datetime) -> Window:
-    """Turn start_at/end_at/duration into a concrete range (UTC)."""
+    """Turn start_at/end_at/duration into a concrete range (UTC); refuse huge ones."""
+    window = _resolve(q, now)
+    _check_size(q, window)
+    return window
+
+
+def _resolve(q: Query, now: datetime) -> Window:
+    if q.duration and q.duration > MAX_BUCKETS:
+        raise QueryError(
+            f"'duration' may be at most {MAX_BUCKETS} periods in one query", "duration"
+        )
     if q.duration:
         p = q.period
         if q.start_at is not None:
             start = ranges.start(p, q.start_at)
-            return Window(start, ranges.add(p, start, q.duration), "forward")
+            return Window(start, ranges.add(p, start, q.duration, blame="duration"), "forward")
         end = ranges.start(p, q.end_at if q.end_at is not None else now)
-        return Window(ranges.add(p, end, -q.duration), end, "backward")
+        return Window(ranges.add(p, end, -q.duration, blame="duration"), end, "backward")
     return Window(q.start_at, q.end_at)
 
 
@@ -125,7 +165,39 @@ def _number(value):
 
 
 class Cells(dict):
-    """(bucket, group values) -> {"count", "measures", "n", "sets"}."""
+    """(bucket, group key) -> {"count", "measures", "n", "sets"}.
+
+    Group keys hold the group values, except that true/false become :class:`Flag`, because
+    in Python ``True == 1`` and ``False == 0`` while in JSON they are different groups.
+    """
+
+
+class Flag:
+    """A true/false group value as part of a dict key (never equal to a number)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def __eq__(self, other):
+        return isinstance(other, Flag) and other.value is self.value
+
+    def __hash__(self):
+        return hash((Flag, self.value))
+
+
+_FLAGS = {True: Flag(True), False: Flag(False)}
+
+
+def group_key(values) -> tuple:
+    """The dict key of a combination of group values (see :class:`Cells`)."""
+    return tuple(_FLAGS[v] if isinstance(v, bool) else v for v in values)
+
+
+def group_values(key: tuple) -> tuple:
+    """The group values a key stands for."""
+    return tuple(v.value if isinstance(v, Flag) else v for v in key)
 
 
 def _run(cursor, statement, params):
@@ -171,7 +243,9 @@ def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
                 else:
                     cell["n"][key] = int(_number(next(it)))
             if cell["count"]:
-                cells[(bucket, tuple(groups))] = cell
+                key = (bucket, group_key(groups))
+                # 1 and 1.0 are one JSON value; SQLite groups them apart, PostgreSQL together.
+                cells[key] = _merge_cells([cells[key], cell]) if key in cells else cell
         for field, method in q.collect:
             if method not in (None, "set"):
                 continue
@@ -179,7 +253,7 @@ def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
             for row in _run(cursor, statement, params):
                 bucket = _bucket(row[0]) if q.period else None
                 offset = 1 if q.period else 0
-                groups = tuple(_decode(v) for v in row[offset : offset + len(q.group_by)])
+                groups = group_key(_decode(v) for v in row[offset : offset + len(q.group_by)])
                 value = _decode(row[-1])
                 cell = cells.get((bucket, groups))
                 if cell is not None:
@@ -192,6 +266,8 @@ def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
 
 def sort_key(value):
     """Order JSON values as the API does: numbers, then text, then true/false, then null."""
+    if isinstance(value, Flag):
+        value = value.value
     if value is None:
         return (3, 0)
     if isinstance(value, bool):
@@ -279,7 +355,7 @@ def shape(q: Query, cells: Cells, starts: list[datetime]) -> list[dict]:
         rows = []
         for groups in _group_sort(q, {g for _, g in cells}):
             cell = cells[(None, groups)]
-            row = dict(zip(q.group_by, groups, strict=True))
+            row = dict(zip(q.group_by, group_values(groups), strict=True))
             row["_count"] = cell["count"]
             row.update(_collect_values(q, cell))
             rows.append(row)
@@ -291,7 +367,7 @@ def shape(q: Query, cells: Cells, starts: list[datetime]) -> list[dict]:
         rows = []
         for start in starts:
             for combo in itertools.product(*distinct):
-                row = dict(zip(q.group_by, combo, strict=True))
+                row = dict(zip(q.group_by, group_values(combo), strict=True))
                 row.update(_bucket_row(q, start, cells.get((start, combo))))
                 rows.append(row)
         return rows
@@ -302,7 +378,7 @@ def shape(q: Query, cells: Cells, starts: list[datetime]) -> list[dict]:
     for groups in _group_sort(q, by_group):
         members = by_group[groups]
         total = _merge_cells([cell for _, cell in members])
-        row = dict(zip(q.group_by, groups, strict=True))
+        row = dict(zip(q.group_by, group_values(groups), strict=True))
         row["_count"] = total["count"]
         row["_group_count"] = len(members)
         row.update(_collect_values(q, total))

@@ -189,7 +189,8 @@ def parse(params, *, raw_queries_allowed: bool) -> Query:
                 "Unrecognised sort direction. Supported directions include: ascending, descending",
                 "sort_by",
             )
-        if not _is_sort_key(pair[0]):
+        # Computed keys (value:sum) exist only in grouped rows; records have plain fields.
+        if not _is_sort_key(pair[0]) or (":" in pair[0] and not group_by):
             raise QueryError("Cannot sort by an invalid field name", "sort_by")
         sort_by = pair
     # 8. group_by (every value, not just the first)

@@ -5,6 +5,9 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 
 from ..periods import STARTS
+from .params import QueryError
+
+OUT_OF_RANGE = "The time range reaches beyond the dates that can be shown (years 1 to 9999)"
 
 _STEP = {
     "hour": timedelta(hours=1),
@@ -21,18 +24,24 @@ def start(period: str, value: datetime) -> datetime:
     return STARTS[period](value)
 
 
-def add(period: str, value: datetime, count: int) -> datetime:
-    """``value`` moved by ``count`` whole periods (calendar months, quarters and years)."""
+def add(period: str, value: datetime, count: int, *, blame: str | None = None) -> datetime:
+    """``value`` moved by ``count`` whole periods (calendar months, quarters and years).
+
+    Beyond year 1 or 9999 it raises a QueryError (a 400) naming the ``blame`` parameter.
+    """
     step = _STEP[period]
-    if isinstance(step, timedelta):
-        return value + step * count
-    return value + relativedelta(months=step.months * count, years=step.years * count)
+    try:
+        if isinstance(step, timedelta):
+            return value + step * count
+        return value + relativedelta(months=step.months * count, years=step.years * count)
+    except (OverflowError, ValueError):
+        raise QueryError(OUT_OF_RANGE, blame) from None
 
 
 def end(period: str, value: datetime) -> datetime:
     """``value`` if it is a bucket boundary, otherwise the next boundary after it."""
     first = start(period, value)
-    return value if first == value else add(period, first, 1)
+    return value if first == value else add(period, first, 1, blame="end_at")
 
 
 def buckets(period: str, first: datetime, stop: datetime) -> list[datetime]:

@@ -240,7 +240,8 @@ def raw_sql(d: Dialect, q: Query, data_set_id: int, start, end) -> tuple[str, li
                     f"{rank} {way}",
                     f"{d.number('data', field)} {way}",
                     f"{d.text_collate(d.text('data', field))} {way}",
-                    f"{d.value('data', field)} {way}",
+                    # false < true; null and missing tie (then storage order) on both databases
+                    f"(CASE WHEN {kind} = 'boolean' THEN {d.value('data', field)} END) {way}",
                 ]
             )
         order.append(f"id {way}")

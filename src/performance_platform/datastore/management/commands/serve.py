@@ -6,10 +6,13 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+MAX_WORKERS = 64
+
 
 def _positive(value: str) -> int:
+    # Bounded: gunicorn forks as many workers as asked, and a typo must not fork-bomb.
     number = int(value)
-    if number < 1:
+    if not 1 <= number <= MAX_WORKERS:
         raise ValueError
     return number
 
@@ -38,7 +41,9 @@ class Command(BaseCommand):
         try:
             worker_count = _positive(workers)
         except ValueError:
-            raise CommandError(f"--workers must be a whole number of at least 1, not {workers!r}")
+            raise CommandError(
+                f"--workers must be a whole number from 1 to {MAX_WORKERS}, not {workers!r}"
+            )
         if not host or any(c.isspace() for c in host):
             raise CommandError("--host must be a host name or address")
         if not no_collectstatic:
