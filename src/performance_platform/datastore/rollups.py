@@ -22,7 +22,6 @@ so float sums never drift through repeated subtraction.
 """
 
 import hashlib
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -32,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 
 from . import periods
 from .models import DataSet, Record, RollupDay
-from .sqlutil import datetime_adapter
+from .sqlutil import datetime_adapter, db_json
 
 NUMBER, TEXT, NULL = 1, 2, 4
 
@@ -49,10 +48,9 @@ def dims_hash(dims: dict) -> str:
 
 
 def _dumps(value) -> bytes:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # integers beyond 64 bits (a sum can grow past them)
-        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    # Floats written so PostgreSQL keeps them floats, -0.0 as 0.0 (so a dimension value
+    # hashes the same when it is read back), sums beyond 64 bits exactly.
+    return db_json(value, sort_keys=True)
 
 
 def kind_of(value) -> int:

@@ -8,14 +8,13 @@ millions of records and model instances cost more than the database work.
 from collections.abc import Iterable
 from datetime import datetime
 
-import orjson
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from . import periods, rollups
 from .models import DataSet, Record, WriteAudit, WriteToken
-from .sqlutil import datetime_adapter
+from .sqlutil import datetime_adapter, db_json
 from .validation import PreparedRecord
 
 _RECORD_COLUMNS = (
@@ -47,7 +46,6 @@ def _upsert_sql() -> str:
 def _rows(data_set_id: int, records, now: datetime) -> list[tuple]:
     adapt = datetime_adapter()
     stamp = adapt(now)
-    dumps = orjson.dumps
     rows = []
     for record in records:
         ts = record.timestamp
@@ -58,7 +56,7 @@ def _rows(data_set_id: int, records, now: datetime) -> list[tuple]:
                 adapt(ts),
                 *map(adapt, periods.starts(ts)),
                 stamp,
-                dumps(record.data).decode("utf-8"),
+                db_json(record.data).decode("utf-8"),
             )
         )
     return rows
