@@ -15,14 +15,18 @@ urlpatterns = [
     path("_status/data-sets", data_views.data_sets_status, name="status-data-sets"),
     path("admin/", admin.site.urls),
     path("api/openapi.json", data_views.openapi_document, name="openapi"),
+    # No route takes a NUL character: no name or id can hold one, and PostgreSQL refuses
+    # it in a query (a 500), so such a path is simply not found.
     re_path(
-        r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/?$", data_views.data_set, name="data-set"
+        r"^data/(?P<group>[^/\x00]+)/(?P<data_type>[^/\x00]+)/?$",
+        data_views.data_set,
+        name="data-set",
     ),
     re_path(
-        r"^data/(?P<group>[^/]+)/(?P<data_type>[^/]+)/(?P<record_id>.+)$",
+        r"^data/(?P<group>[^/\x00]+)/(?P<data_type>[^/\x00]+)/(?P<record_id>[^\x00]+)$",
         data_views.record,
         name="record",
     ),
-    re_path(r"^data-sets/(?P<name>[^/]+)$", data_views.collection, name="collection"),
+    re_path(r"^data-sets/(?P<name>[^/\x00]+)$", data_views.collection, name="collection"),
     re_path(r"^(?P<name>[A-Za-z][A-Za-z0-9_]+)$", data_views.legacy_data_set, name="legacy"),
 ]
