@@ -74,7 +74,8 @@ class DataSet(models.Model):
     dimensions = models.JSONField(
         null=True,
         blank=True,
-        help_text="Fields to group daily totals by. Empty: every text, true/false or null field.",
+        help_text="Fields to group daily totals by. Unset (null): every field holding text, "
+        "true/false or null. An empty list: none (daily totals only).",
     )
     # What kinds of value each field has held: a bit mask per field (see rollups.py).
     field_kinds = models.JSONField(default=dict, blank=True, editable=False)

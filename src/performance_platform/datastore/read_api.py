@@ -46,6 +46,7 @@ def find_readable(group: str | None = None, data_type: str | None = None, name: 
 
 def options_response() -> HttpResponse:
     response = HttpResponse(b"", status=200)
+    del response["Content-Type"]
     response["Access-Control-Max-Age"] = "86400"
     response["Access-Control-Allow-Headers"] = "cache-control, govuk-request-id, request-id"
     response["Allow"] = "HEAD, OPTIONS, GET"
@@ -97,6 +98,7 @@ def read(request, data_set: DataSet) -> HttpResponse:
     }
     if _etag_matches(request, etag):
         response = HttpResponse(status=304)
+        del response["Content-Type"]
         for key, value in headers.items():
             response[key] = value
         return response
