@@ -93,9 +93,20 @@ class DataSet(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # Written by the write path under the data set's lock, never by forms or config.
+    WRITE_PATH_FIELDS = frozenset({"version", "last_written_at", "field_kinds"})
+
     def save(self, *args, **kwargs):
         if not self.name and self.data_group_id and self.data_type_id:
             self.name = default_name(self.data_group.name, self.data_type.name)
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            # A form loaded before a write must not write back the old version (ETags
+            # would repeat) or old field kinds (the planner would trust the rollup).
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.WRITE_PATH_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -201,7 +212,12 @@ class Record(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["data_set", "record_id"], name="uniq_record_id")
         ]
-        indexes = [models.Index(fields=["data_set", "timestamp"], name="record_ds_ts")]
+        indexes = [
+            # With ``id`` last, the index gives the read API's raw sort on ``_timestamp``
+            # (``ORDER BY timestamp, id``) entirely, so ``sort_by=_timestamp&limit=n`` stops
+            # after n matches; without it PostgreSQL sorted, often in parallel workers.
+            models.Index(fields=["data_set", "timestamp", "id"], name="record_ds_ts_id")
+        ]
 
     def __str__(self) -> str:
         return f"{self.data_set_id}:{self.record_id}"

@@ -13,7 +13,7 @@ Which fields are dimensions:
 
 ``DataSet.field_kinds`` remembers which kinds of value each field has ever held
 (bit mask: ``NUMBER``, ``TEXT``, ``NULL``), so the query planner knows when a field
-can be answered from the rollup (see ``query/plan.py``).
+can be answered from the rollup (see ``can_use_rollup`` in ``query/engine.py``).
 
 Writers to one data set are serialised (the data set row is locked first), so reading,
 merging and writing rollup rows cannot lose an update. Integer sums are adjusted
@@ -22,6 +22,7 @@ so float sums never drift through repeated subtraction.
 """
 
 import hashlib
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -131,6 +132,8 @@ def _merge(current: tuple[int, dict] | None, change: list) -> tuple[int, dict]:
     count += change[1]
     for field, (total, n, nf, nbad) in change[2].items():
         acc = measures.setdefault(field, [0, 0, 0, 0])
+        if acc[0] is None:  # a float sum that overflowed (JSON has no infinity)
+            acc[0] = math.nan
         acc[0] += total
         acc[1] += n
         acc[2] += nf
@@ -142,21 +145,29 @@ def _merge(current: tuple[int, dict] | None, change: list) -> tuple[int, dict]:
     return count, measures
 
 
-def _fetch(data_set_id: int, days: Iterable[datetime]) -> dict[Key, tuple[int, dict]]:
-    """Current rollup rows for the given days (raw SQL: this runs on every write)."""
+def _fetch(data_set_id: int, keys: Iterable[Key]) -> dict[Key, tuple[int, dict]]:
+    """Current rollup rows for the given (day, dims_hash) keys (raw SQL: runs on every write).
+
+    Asks for the keys' days and dimension hashes together, so a batch spread over many
+    days reads only the rows it may change, not every row of those days.
+    """
     adapt = datetime_adapter()
     table = RollupDay._meta.db_table
     found = {}
-    day_list = sorted(set(days))
+    by_day: dict[datetime, set[str]] = {}
+    for day, digest in keys:
+        by_day.setdefault(day, set()).add(digest)
+    day_list = sorted(by_day)
     by_text = {adapt(day): day for day in day_list}
     with connection.cursor() as cursor:
-        for start in range(0, len(day_list), 500):
-            chunk = [adapt(day) for day in day_list[start : start + 500]]
-            marks = ", ".join(["%s"] * len(chunk))
+        for start in range(0, len(day_list), 200):
+            days = day_list[start : start + 200]
+            digests = sorted(set().union(*(by_day[d] for d in days)))
             cursor.execute(
                 f"SELECT day, dims_hash, count, measures FROM {table} "
-                f"WHERE data_set_id = %s AND day IN ({marks})",
-                [data_set_id, *chunk],
+                f"WHERE data_set_id = %s AND day IN ({', '.join(['%s'] * len(days))}) "
+                f"AND dims_hash IN ({', '.join(['%s'] * len(digests))})",
+                [data_set_id, *(adapt(d) for d in days), *digests],
             )
             for day, digest, count, measures in cursor.fetchall():
                 day = _as_day(day, by_text)
@@ -201,7 +212,7 @@ def _upsert_sql() -> str:
 def apply(data_set: DataSet, delta: Delta) -> None:
     """Write ``delta`` into the rollup table (inside the caller's transaction)."""
     if delta.rows:
-        current = _fetch(data_set.pk, (day for day, _ in delta.rows))
+        current = _fetch(data_set.pk, delta.rows)
         adapt = datetime_adapter()
         upserts, deletes = [], []
         for key, change in delta.rows.items():
@@ -261,13 +272,19 @@ def _recompute(data_set: DataSet, keys: set[Key]) -> None:
 
 
 def _merge_kinds(data_set: DataSet, kinds: dict[str, int]) -> None:
-    known = data_set.field_kinds or {}
+    if not kinds:
+        return
+    # Read them again: the copy loaded with the request may be stale (another writer, or
+    # an emptying, committed since). The writer holds the data set's lock by now.
+    known = (
+        DataSet.objects.filter(pk=data_set.pk).values_list("field_kinds", flat=True).first() or {}
+    )
     merged = dict(known)
     for field, bits in kinds.items():
         merged[field] = merged.get(field, 0) | bits
     if merged != known:
         DataSet.objects.filter(pk=data_set.pk).update(field_kinds=merged)
-        data_set.field_kinds = merged
+    data_set.field_kinds = merged
 
 
 def clear(data_set: DataSet) -> None:

@@ -5,6 +5,7 @@ PostgreSQL) executed once per batch, rather than the ORM, because the write API 
 millions of records and model instances cost more than the database work.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -46,15 +47,22 @@ def _upsert_sql() -> str:
 def _rows(data_set_id: int, records, now: datetime) -> list[tuple]:
     adapt = datetime_adapter()
     stamp = adapt(now)
+    # The day, week, month, quarter and year starts depend only on the (UTC) date, and a
+    # batch holds few dates: adapt them once per date rather than once per record.
+    by_date: dict = {}
     rows = []
     for record in records:
         ts = record.timestamp
+        day_level = by_date.get(ts.date())
+        if day_level is None:
+            day_level = by_date[ts.date()] = tuple(map(adapt, periods.starts(ts)[1:]))
         rows.append(
             (
                 data_set_id,
                 record.record_id,
                 adapt(ts),
-                *map(adapt, periods.starts(ts)),
+                adapt(periods.hour_start(ts)),
+                *day_level,
                 stamp,
                 db_json(record.data).decode("utf-8"),
             )
@@ -87,6 +95,17 @@ def _audit(data_set, token, action, count, source, now) -> None:
 
 def _existing(data_set: DataSet, record_ids: list[str]) -> list[tuple[datetime, dict]]:
     """The stored (day, data) of those of ``record_ids`` that already exist."""
+    if connection.vendor == "postgresql" and record_ids:
+        # One query with one array parameter: PostgreSQL plans an IN list of hundreds of
+        # literals slowly (about twice the time on 1,000-record batches), and this runs
+        # on every write while the data set is locked. Rows decode as the ORM's would.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT day_start, data FROM {Record._meta.db_table} "
+                "WHERE data_set_id = %s AND record_id = ANY(%s)",
+                [data_set.pk, list(record_ids)],
+            )
+            return [(day, json.loads(data)) for day, data in cursor.fetchall()]
     found = []
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start : start + 500]

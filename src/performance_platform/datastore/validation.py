@@ -7,6 +7,7 @@ that read them keep working.
 """
 
 import base64
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -185,8 +186,10 @@ def auto_id(record: dict, fields: list[str]) -> str:
 
 
 def _value_problem(key: str, value: object) -> str | None:
-    if value is None or isinstance(value, bool | float):
+    if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float):  # JSON has no infinity or NaN (uploads could make them)
+        return None if math.isfinite(value) else f"{key} has an invalid value"
     if isinstance(value, int):
         return None if INT64_MIN <= value <= INT64_MAX else f"{key} has an invalid value"
     if isinstance(value, str):

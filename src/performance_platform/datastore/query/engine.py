@@ -7,6 +7,7 @@ identical responses.
 """
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from . import ranges, sql
 from .params import Query, QueryError
 
 INVALID_COLLECT = "invalid collect function"
+TOO_LARGE = "A sum is too large to compute"
 
 
 @dataclass
@@ -207,7 +209,7 @@ def _run(cursor, statement, params):
     except DatabaseError as exc:
         # An integer sum beyond 64 bits is the one database error a query can cause.
         if "overflow" in str(exc).lower():
-            raise QueryError("A sum is too large to compute", "collect")
+            raise QueryError(TOO_LARGE, "collect")
         raise
 
 
@@ -232,14 +234,16 @@ def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
                     cell["count"] = int(_number(next(it)))
                 elif kind == "measure":
                     total, n, nf, nbad = (next(it) for _ in range(4))
-                    nf = int(_number(nf))
-                    total = _number(total)
-                    cell["measures"][key] = [
-                        float(total) if nf else total,
-                        int(_number(n)),
-                        nf,
-                        int(_number(nbad)),
-                    ]
+                    n, nf, nbad = int(_number(n)), int(_number(nf)), int(_number(nbad))
+                    if nf:
+                        # Beyond the float range: inf (PostgreSQL's exact sum) or NULL
+                        # (SQLite's NaN); _collect_values refuses either.
+                        total = float(total) if total is not None else math.nan
+                    else:
+                        total = _number(total)
+                        if isinstance(total, float):  # SQLite: integers beyond 64 bits
+                            total = math.inf
+                    cell["measures"][key] = [total, n, nf, nbad]
                 else:
                     cell["n"][key] = int(_number(next(it)))
             if cell["count"]:
@@ -296,6 +300,19 @@ def _merge_cells(cells: list[dict]) -> dict:
     return out
 
 
+MAX_ROWS = 500_000
+
+
+def _check_rows(count: int) -> None:
+    """Refuse a response that would hold more rows than one request should build."""
+    if count > MAX_ROWS:
+        raise QueryError(
+            f"The query would return {count} rows (at most {MAX_ROWS}): group by fewer "
+            "fields, filter, or ask for a shorter range",
+            "group_by",
+        )
+
+
 def _collect_values(q: Query, cell: dict | None) -> dict:
     out = {}
     for field, method in q.collect:
@@ -312,6 +329,10 @@ def _collect_values(q: Query, cell: dict | None) -> dict:
                 value = float(total) if nf else total
             else:
                 value = total / n
+            if isinstance(value, float) and not math.isfinite(value):
+                raise QueryError(TOO_LARGE, "collect")
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                raise QueryError(TOO_LARGE, "collect")  # JSON readers cannot take it exactly
             out[f"{field}:{method}"] = value
         elif method == "count":
             out[f"{field}:count"] = cell["n"].get(f"{field}:count", 0)
@@ -364,6 +385,7 @@ def shape(q: Query, cells: Cells, starts: list[datetime]) -> list[dict]:
         return [_bucket_row(q, start, cells.get((start, ()))) for start in starts]
     if q.flatten:
         distinct = [sorted({g[i] for _, g in cells}, key=sort_key) for i in range(len(q.group_by))]
+        _check_rows(len(starts) * math.prod(len(values) for values in distinct))
         rows = []
         for start in starts:
             for combo in itertools.product(*distinct):
@@ -375,6 +397,7 @@ def shape(q: Query, cells: Cells, starts: list[datetime]) -> list[dict]:
     for (bucket, groups), cell in cells.items():
         by_group.setdefault(groups, []).append((bucket, cell))
     rows = []
+    _check_rows(len(by_group) * max(len(starts), 1))
     for groups in _group_sort(q, by_group):
         members = by_group[groups]
         total = _merge_cells([cell for _, cell in members])

@@ -83,11 +83,26 @@ class Dialect:
         )
 
     def measure(self, col: str, field: str, index: int) -> str:
-        """Element ``index`` of a rollup measure ``[sum, n, floats, non-numbers]``."""
+        """Element ``index`` of a rollup measure ``[sum, n, floats, non-numbers]``.
+
+        A float sum that overflowed is stored as JSON null; it becomes NaN (PostgreSQL)
+        or infinity (SQLite), so the total it joins is not finite and the engine refuses it.
+        """
         f = _safe(field)
         if self.pg:
-            return f"(({col} -> '{f}' ->> {index})::numeric)"
-        return f"json_extract({col}, '$.\"{f}\"[{index}]')"
+            value = f"(({col} -> '{f}' ->> {index})::numeric)"
+            if index == 0:
+                value = (
+                    f"(CASE WHEN jsonb_typeof({col} -> '{f}' -> 0) = 'null' "
+                    f"THEN 'NaN'::numeric ELSE {value} END)"
+                )
+            return value
+        value = f"json_extract({col}, '$.\"{f}\"[{index}]')"
+        if index == 0:
+            value = (
+                f"(CASE WHEN json_type({col}, '$.\"{f}\"[0]') = 'null' THEN 9e999 ELSE {value} END)"
+            )
+        return value
 
     def equals(self, col: str, field: str) -> str:
         """SQL comparing the field to one parameter (a JSON-encoded scalar)."""
