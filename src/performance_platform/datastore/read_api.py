@@ -19,8 +19,8 @@ from django.utils.http import http_date
 
 from . import responses
 from .models import DataSet, Record
-from .query import csvout, payload
-from .query.engine import execute, resolve_window
+from .query import UNPUBLISHED_WARNING, csvout, payload
+from .query.engine import execute, raw_json_texts, resolve_window
 from .query.params import QueryError, parse
 
 NOT_FOUND = "data_set not found"
@@ -106,14 +106,9 @@ def read(request, data_set: DataSet) -> HttpResponse:
     cached = cache.get(cache_key)
     if cached is None:
         try:
-            result = execute(data_set, query, now=now)
+            cached = _render(data_set, query, now, as_csv=as_csv)
         except QueryError as exc:
             return _with_cors(responses.error(exc.message, 400, parameter=exc.parameter))
-        if as_csv:
-            cached = (csvout.render(query, result.data), "text/csv; charset=utf-8")
-        else:
-            body = orjson.dumps(payload(data_set, result.data), option=orjson.OPT_SORT_KEYS)
-            cached = (body, "application/json")
         cache.set(cache_key, cached, CACHE_SECONDS)
     body, content_type = cached
     response = HttpResponse(body, content_type=content_type)
@@ -122,6 +117,26 @@ def read(request, data_set: DataSet) -> HttpResponse:
     for key, value in headers.items():
         response[key] = value
     return response
+
+
+def _render(data_set: DataSet, query, now, *, as_csv: bool) -> tuple[bytes, str]:
+    """The body and content type for a query."""
+    if query.is_raw and not as_csv:
+        return _raw_body(data_set, query, now), "application/json"
+    result = execute(data_set, query, now=now)
+    if as_csv:
+        return csvout.render(query, result.data), "text/csv; charset=utf-8"
+    body = orjson.dumps(payload(data_set, result.data), option=orjson.OPT_SORT_KEYS)
+    return body, "application/json"
+
+
+def _raw_body(data_set: DataSet, query, now) -> bytes:
+    """``{"data": [...]}`` for a raw query, joined from the records' stored JSON text."""
+    texts = raw_json_texts(data_set, query, now=now)
+    body = b'{"data":[' + b",".join(texts) + b"]"
+    if not data_set.published:
+        body += b',"warning":' + orjson.dumps(UNPUBLISHED_WARNING)
+    return body + b"}"
 
 
 def legacy_read(request, name: str) -> HttpResponse:

@@ -64,7 +64,8 @@ def _rows(data_set_id: int, records, now: datetime) -> list[tuple]:
                 adapt(periods.hour_start(ts)),
                 *day_level,
                 stamp,
-                db_json(record.data).decode("utf-8"),
+                # Sorted keys, so the raw read API can send the stored text as it is.
+                db_json(record.data, sort_keys=True).decode("utf-8"),
             )
         )
     return rows
