@@ -123,6 +123,20 @@ def start_server(extra_env: dict | None = None, workers: int = 2) -> Server:
     raise RuntimeError("serve did not start within 30 s")
 
 
+@pytest.fixture(scope="module")
+def two_servers(django_db_setup, django_db_blocker):
+    """Two independent server processes on the same (test) database."""
+    first = start_server()
+    try:
+        second = start_server()
+    except BaseException:
+        first.stop()
+        raise
+    yield first, second
+    second.stop()
+    first.stop()
+
+
 @pytest.fixture(scope="session")
 def live_server_process(django_db_setup, django_db_blocker):
     """One real server for the session, on the test database.

@@ -5,6 +5,7 @@ only when every entry is sound is anything written, in one transaction. Importin
 same file twice changes nothing the second time.
 """
 
+import contextlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -51,10 +52,8 @@ def load_file(path: str) -> dict:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}")
-    try:
+    with contextlib.suppress(orjson.JSONDecodeError):
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
     try:
         return yaml.safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -67,11 +66,9 @@ def _where(doc: dict, error: jsonschema.ValidationError) -> str:
     parts = list(error.absolute_path)
     label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
     if len(parts) >= 2 and parts[0] == "data_sets" and isinstance(parts[1], int):
-        try:
+        with contextlib.suppress(KeyError, IndexError, AttributeError, TypeError):
             entry = doc["data_sets"][parts[1]]
             label += f" ({entry.get('data_group')}/{entry.get('data_type')})"
-        except (KeyError, IndexError, AttributeError, TypeError):
-            pass
     return label or "the file"
 
 

@@ -24,7 +24,6 @@ import requests
 from performance_platform.datastore import rollups
 from performance_platform.datastore.models import DataSet, Record, RollupDay, WriteAudit
 from performance_platform.datastore.query import execute, parse_query
-from tests.conftest import start_server
 
 from .conftest import new_data_set, token_for, url_for
 from .strategies import assert_same
@@ -35,19 +34,6 @@ IDS = [f"shared-{i}" for i in range(12)]
 DAYS = ["2025-03-03", "2025-03-04", "2025-03-05"]
 CHANNELS = ["web", "phone", None]
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def servers(django_db_setup, django_db_blocker):
-    first = start_server()
-    try:
-        second = start_server()
-    except BaseException:
-        first.stop()
-        raise
-    yield first, second
-    second.stop()
-    first.stop()
 
 
 def _record(rng: random.Random, thread: int, index: int, n: int) -> dict:
@@ -72,11 +58,11 @@ def _kind_bits(value) -> int:
 
 @pytest.mark.server
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_lose_no_update(servers):
+def test_concurrent_writers_lose_no_update(two_servers):
     data_set = new_data_set("race")
     token = token_for(data_set)
     seed = [{"_timestamp": f"{DAYS[0]}T00:00:00Z", "_id": i, "visits": 1} for i in IDS]
-    first, second = servers
+    first, second = two_servers
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     response = requests.post(
         first.url + url_for(data_set), data=json.dumps(seed), headers=headers, timeout=30

@@ -19,26 +19,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from performance_platform.datastore.models import DataSet, Record, RollupDay, WriteAudit
+from performance_platform.datastore.query.params import ALLOWED
 
 from .conftest import examples, new_data_set, token_for, url_for
 
 pytestmark = pytest.mark.django_db
 
-PARAMS = [
-    "start_at",
-    "end_at",
-    "duration",
-    "period",
-    "filter_by",
-    "filter_by_prefix",
-    "group_by",
-    "sort_by",
-    "limit",
-    "collect",
-    "flatten",
-    "inclusive",
-    "format",
-]
+PARAMS = sorted(ALLOWED)
 HOSTILE = [
     "a'); DROP TABLE datastore_record;--",
     "channel' OR '1'='1",

@@ -14,17 +14,3 @@ def capped_server(django_db_setup, django_db_blocker):
     server = start_server(extra_env={"WRITE_MAX_BODY_BYTES": "100000"})
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup, django_db_blocker):
-    """Two independent server processes on the same (test) database."""
-    first = start_server()
-    try:
-        second = start_server()
-    except BaseException:
-        first.stop()
-        raise
-    yield first, second
-    second.stop()
-    first.stop()

@@ -35,7 +35,7 @@ def _with_cors(response: HttpResponse) -> HttpResponse:
 
 def find_readable(group: str | None = None, data_type: str | None = None, name: str | None = None):
     """The data set if it exists and is queryable, else None."""
-    rows = DataSet.objects.select_related(None)
+    rows = DataSet.objects.all()
     if name is not None:
         rows = rows.filter(name=name)
     else:

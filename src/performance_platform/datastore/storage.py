@@ -8,6 +8,7 @@ millions of records and model instances cost more than the database work.
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -33,6 +34,7 @@ _RECORD_COLUMNS = (
 )
 
 
+@cache
 def _upsert_sql() -> str:
     table = Record._meta.db_table
     cols = ", ".join(_RECORD_COLUMNS)

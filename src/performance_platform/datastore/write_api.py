@@ -14,7 +14,7 @@ from django.utils import timezone
 from . import requestbody, responses, storage
 from .auth import authenticate
 from .models import DataSet
-from .periods import period_keys
+from .periods import PERIOD_KEYS
 from .requestbody import BodyError
 from .validation import finish_record, validate_records
 
@@ -23,7 +23,7 @@ DEPRECATION = (
     "Deprecation Warning: accessing by data-set name is deprecated, "
     "Please use the /data-group/data-type form"
 )
-DERIVED_KEYS = frozenset({"_updated_at", *period_keys(timezone.now())})
+DERIVED_KEYS = frozenset({"_updated_at", *PERIOD_KEYS})
 
 
 def find_data_set(group: str, data_type: str) -> DataSet | None:
