@@ -75,7 +75,9 @@ def _where(doc: dict, error: jsonschema.ValidationError) -> str:
 def validate(doc: object) -> None:
     """Raise ConfigError describing every problem in ``doc``."""
     if not isinstance(doc, dict):
-        raise ConfigError("the file must hold a JSON/YAML object with a top-level 'data_sets' list")
+        raise ConfigError(
+            "the file must hold a JSON/YAML object with 'data_sets' and/or 'transforms' lists"
+        )
     validator = jsonschema.Draft202012Validator(config_schema())
     problems = [
         f"{_where(doc, e)}: {e.message}"
@@ -108,8 +110,64 @@ def validate(doc: object) -> None:
                 check_schema(entry["schema"])
             except ValueError as exc:
                 problems.append(f"{where}: schema: {exc}")
+    problems.extend(_transform_problems(doc))
     if problems:
         raise ConfigError("\n".join(problems))
+
+
+DEFAULT_OUTPUTS = {
+    "digital_takeup": (None, "digital-takeup"),
+    "completion_rate": (None, "completion-rate"),
+    "user_satisfaction": (None, "user-satisfaction-score"),
+    "cost_per_transaction": (None, "cost-per-transaction-by-quarter"),
+    "kpi_summary": ("performance-platform", "kpi-summaries"),
+    "latest_dataset_value": ("performance-platform", "latest-values"),
+}
+
+
+def _transform_output(entry: dict) -> tuple[str | None, str | None]:
+    output = entry.get("output")
+    if isinstance(output, dict):
+        return output.get("data_group"), output.get("data_type")
+    return DEFAULT_OUTPUTS.get(entry.get("type"), (None, None))
+
+
+def _transform_where(index: int, entry: dict) -> str:
+    source = entry.get("input") if isinstance(entry.get("input"), dict) else {}
+    return (
+        f"transforms[{index}] ({entry.get('type')}: "
+        f"{source.get('data_group') or '*'}/{source.get('data_type')})"
+    )
+
+
+def _transform_problems(doc: dict) -> list[str]:
+    from .kpis.transforms import TransformConfigError, check_transform
+
+    problems = []
+    seen: dict[tuple, int] = {}
+    for index, entry in enumerate(doc.get("transforms") or []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("input"), dict):
+            continue  # the schema has already said why
+        where = _transform_where(index, entry)
+        group, data_type = _transform_output(entry)
+        if data_type is None:
+            problems.append(f"{where}: output: a {entry.get('type')} transform needs an output")
+            continue
+        try:
+            check_transform(
+                entry.get("type"),
+                entry.get("query") or {},
+                entry.get("options") or {},
+                output_group=group,
+            )
+        except TransformConfigError as exc:
+            problems.append(f"{where}: {exc.field}: {exc.message}")
+        key = (entry.get("type"), entry["input"].get("data_group"), entry["input"].get("data_type"))
+        key += (group, data_type)
+        if key in seen:
+            problems.append(f"{where}: the same transform is also entry {seen[key]}")
+        seen[key] = index
+    return problems
 
 
 @transaction.atomic
@@ -117,6 +175,7 @@ def import_config(doc: dict) -> dict[str, int]:
     """Create or update everything in ``doc``. Returns counts of what changed."""
     validate(doc)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "tokens": 0}
+    counts.update({"transforms created": 0, "transforms updated": 0, "transforms unchanged": 0})
     for entry in doc.get("data_sets") or []:
         group, _ = DataGroup.objects.get_or_create(name=entry["data_group"])
         dtype, _ = DataType.objects.get_or_create(name=entry["data_type"])
@@ -149,7 +208,44 @@ def import_config(doc: dict) -> dict[str, int]:
                 counts["unchanged"] += 1
         if entry.get("bearer_token"):
             counts["tokens"] += _sync_config_token(data_set, entry["bearer_token"])
+    for entry in doc.get("transforms") or []:
+        counts[f"transforms {_import_transform(entry)}"] += 1
     return counts
+
+
+def _import_transform(entry: dict) -> str:
+    """Create or update one transform; returns "created", "updated" or "unchanged"."""
+    from .kpis.models import Transform
+
+    def group(name):
+        return DataGroup.objects.get_or_create(name=name)[0] if name else None
+
+    out_group, out_type = _transform_output(entry)
+    wanted = {
+        "type": entry["type"],
+        "input_group": group(entry["input"].get("data_group")),
+        "input_type": DataType.objects.get_or_create(name=entry["input"]["data_type"])[0],
+        "output_group": group(out_group),
+        "output_type": DataType.objects.get_or_create(name=out_type)[0],
+    }
+    settings = {
+        "query": entry.get("query") or {},
+        "options": entry.get("options") or {},
+        "enabled": entry.get("enabled", True),
+    }
+    found = Transform.objects.filter(
+        **{k: v for k, v in wanted.items() if v is not None},
+        **{f"{k}__isnull": True for k, v in wanted.items() if v is None},
+    ).first()
+    if found is None:
+        Transform.objects.create(**wanted, **settings)
+        return "created"
+    if all(getattr(found, k) == v for k, v in settings.items()):
+        return "unchanged"
+    for key, value in settings.items():
+        setattr(found, key, value)
+    found.save()
+    return "updated"
 
 
 def _sync_config_token(data_set: DataSet, token: str) -> int:
@@ -180,4 +276,27 @@ def export_config() -> dict:
         for key in _DATA_SET_SETTINGS:
             entry[key] = getattr(ds, key)
         data_sets.append(entry)
-    return {"data_sets": data_sets}
+    return {"data_sets": data_sets, "transforms": _export_transforms()}
+
+
+def _export_transforms() -> list[dict]:
+    from .kpis.models import Transform
+
+    out = []
+    for t in Transform.objects.select_related(
+        "input_group", "input_type", "output_group", "output_type"
+    ).order_by("pk"):
+        entry = {"type": t.type, "input": {"data_type": t.input_type.name}}
+        if t.input_group_id:
+            entry["input"] = {"data_group": t.input_group.name, **entry["input"]}
+        entry["output"] = {"data_type": t.output_type.name}
+        if t.output_group_id:
+            entry["output"] = {"data_group": t.output_group.name, **entry["output"]}
+        if t.query:
+            entry["query"] = t.query
+        if t.options:
+            entry["options"] = t.options
+        if not t.enabled:
+            entry["enabled"] = False
+        out.append(entry)
+    return out

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "performance_platform.accounts",
     "performance_platform.datastore",
+    "django_tasks_db",
+    "performance_platform.worker",
+    "performance_platform.kpis",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +179,25 @@ WRITE_MAX_BODY_BYTES = _env_int("WRITE_MAX_BODY_BYTES", 50 * 1024 * 1024)
 WRITE_MAX_GZIP_BYTES = _env_int("WRITE_MAX_GZIP_BYTES", 10 * 1024 * 1024)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
+
+# --- Background work ---------------------------------------------------------
+# Django's tasks framework, queued in the main database (no other service needed).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Attempts per task before it is kept as FAILED (errors of every attempt are kept).
+TASK_MAX_ATTEMPTS = _env_int("TASK_MAX_ATTEMPTS", 5)
+# Seconds before the first retry; each further retry waits twice as long, up to the max.
+TASK_RETRY_DELAY = _env_int("TASK_RETRY_DELAY", 30)
+TASK_RETRY_MAX_DELAY = _env_int("TASK_RETRY_MAX_DELAY", 3600)
+# Seconds without a heartbeat after which a worker's running task is taken over.
+WORKER_LEASE_SECONDS = _env_int("WORKER_LEASE_SECONDS", 60)
+# Seconds between scheduled freshness checks (stale flags on KPI summaries).
+FRESHNESS_CHECK_SECONDS = _env_int("FRESHNESS_CHECK_SECONDS", 900)
+WORKER_SCHEDULE = {
+    "check-freshness": {
+        "task": "performance_platform.kpis.tasks.check_freshness",
+        "every": FRESHNESS_CHECK_SECONDS,
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 
 from performance_platform.datastore import views as data_views
+from performance_platform.kpis import views as kpi_views
 
 handler404 = "performance_platform.datastore.views.not_found"
 handler500 = "performance_platform.datastore.views.server_error"
@@ -21,6 +22,11 @@ urlpatterns = [
         r"^data/(?P<group>[^/\x00]+)/(?P<data_type>[^/\x00]+)/?$",
         data_views.data_set,
         name="data-set",
+    ),
+    re_path(
+        r"^data/(?P<group>[^/\x00]+)/(?P<data_type>[^/\x00]+)/transform$",
+        kpi_views.transform,
+        name="transform",
     ),
     re_path(
         r"^data/(?P<group>[^/\x00]+)/(?P<data_type>[^/\x00]+)/(?P<record_id>[^\x00]+)$",

@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -24,6 +26,16 @@ UPLOAD_FORMATS = [("", "none"), ("csv", "CSV"), ("excel", "Excel"), ("ods", "Ope
 def default_name(data_group: str, data_type: str) -> str:
     """The original platform's default data set name: ``<group>_<type>``, hyphens as underscores."""
     return f"{data_group}_{data_type}".replace("-", "_")
+
+
+class Freshness(NamedTuple):
+    """A data set's freshness: see :meth:`DataSet.freshness`."""
+
+    last_updated: datetime | None
+    max_age_expected: int | None
+    stale: bool
+    # Seconds past the expected age (negative while fresh); None if never written.
+    seconds_out_of_date: int | None
 
 
 class DataGroup(models.Model):
@@ -128,6 +140,22 @@ class DataSet(models.Model):
                 problems["schema"] = str(exc)
         if problems:
             raise ValidationError(problems)
+
+    def freshness(self, now=None) -> "Freshness":
+        """When this data set was last written, and whether that is longer ago than expected.
+
+        Staleness is judged by the last write, not the latest record's timestamp: a
+        weekly upload of last week's figures is fresh, a year-old upload of "future"
+        figures is not. A monitored data set that was never written is stale.
+        """
+        now = now or timezone.now()
+        last = self.last_written_at
+        if self.max_age_expected is None:
+            return Freshness(last, None, False, None)
+        if last is None:
+            return Freshness(None, self.max_age_expected, True, None)
+        over = int((now - last).total_seconds()) - self.max_age_expected
+        return Freshness(last, self.max_age_expected, over > 0, over)
 
 
 def hash_token(token: str) -> str:

@@ -11,11 +11,12 @@ from datetime import datetime
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from . import periods, rollups
 from .models import DataSet, Record, WriteAudit, WriteToken
+from .signals import records_changed
 from .sqlutil import datetime_adapter, db_json
 from .validation import PreparedRecord
 
@@ -96,6 +97,14 @@ def _audit(data_set, token, action, count, source, now) -> None:
         WriteToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
+def _changed(data_set: DataSet, earliest, latest, source: str) -> None:
+    """Tell receivers (transforms) which time range a write touched, inside its transaction."""
+    if earliest is not None:
+        records_changed.send(
+            sender=DataSet, data_set=data_set, earliest=earliest, latest=latest, source=source
+        )
+
+
 def _existing(data_set: DataSet, record_ids: list[str]) -> list[tuple[datetime, dict]]:
     """The stored (day, data) of those of ``record_ids`` that already exist."""
     if connection.vendor == "postgresql" and record_ids:
@@ -154,6 +163,8 @@ def store_records(
                 cursor.executemany(_upsert_sql(), rows)
             if delta is not None:
                 rollups.apply(data_set, delta)
+            stamps = [r.timestamp for r in latest.values()]
+            _changed(data_set, min(stamps), max(stamps), source)
         _audit(data_set, token, "append", count, source, now)
     return count
 
@@ -163,8 +174,12 @@ def empty_data_set(data_set: DataSet, *, token: WriteToken | None = None, source
     now = timezone.now()
     with transaction.atomic():
         _touch(data_set, now)
+        span = Record.objects.filter(data_set=data_set).aggregate(
+            earliest=Min("timestamp"), latest=Max("timestamp")
+        )
         deleted, _ = Record.objects.filter(data_set=data_set).delete()
         rollups.clear(data_set)
+        _changed(data_set, span["earliest"], span["latest"], source)
         _audit(data_set, token, "empty", deleted, source, now)
     return deleted
 
@@ -181,7 +196,7 @@ def delete_record(data_set: DataSet, record_id: str, *, token=None, source="api"
     with transaction.atomic():
         _touch(data_set, now)
         old = Record.objects.filter(data_set=data_set, record_id=record_id).values_list(
-            "day_start", "data"
+            "day_start", "data", "timestamp"
         )
         old = old.first()
         if old is None:
@@ -192,8 +207,34 @@ def delete_record(data_set: DataSet, record_id: str, *, token=None, source="api"
             delta = rollups.Delta(data_set.dimensions)
             delta.add(old[1], old[0], -1)
             rollups.apply(data_set, delta)
+        _changed(data_set, old[2], old[2], source)
         _audit(data_set, token, "delete", 1, source, now)
     return True
+
+
+def delete_records(data_set: DataSet, record_ids: list[str], *, now, token=None, source="api"):
+    """Delete several records by ``_id`` in one transaction. Returns how many existed."""
+    with transaction.atomic():
+        _touch(data_set, now)
+        old = []
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            old.extend(
+                Record.objects.filter(data_set=data_set, record_id__in=chunk).values_list(
+                    "day_start", "data", "timestamp"
+                )
+            )
+            Record.objects.filter(data_set=data_set, record_id__in=chunk).delete()
+        if old and data_set.rollup:
+            delta = rollups.Delta(data_set.dimensions)
+            for day, data, _ts in old:
+                delta.add(data, day, -1)
+            rollups.apply(data_set, delta)
+        if old:
+            stamps = [ts for _day, _data, ts in old]
+            _changed(data_set, min(stamps), max(stamps), source)
+        _audit(data_set, token, "delete", len(old), source, now)
+    return len(old)
 
 
 def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None, source="api"):
@@ -201,6 +242,11 @@ def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None
     with transaction.atomic():
         _touch(data_set, now)
         old = _existing(data_set, [record.record_id])
+        old_stamp = (
+            Record.objects.filter(data_set=data_set, record_id=record.record_id)
+            .values_list("timestamp", flat=True)
+            .first()
+        )
         with connection.cursor() as cursor:
             cursor.execute(_upsert_sql(), _rows(data_set.pk, [record], now)[0])
         if data_set.rollup:
@@ -209,4 +255,6 @@ def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None
                 delta.add(data, day, -1)
             delta.add(record.data, periods.day_start(record.timestamp))
             rollups.apply(data_set, delta)
+        stamps = [record.timestamp] + ([old_stamp] if old_stamp is not None else [])
+        _changed(data_set, min(stamps), max(stamps), source)
         _audit(data_set, token, "patch", 1, source, now)

@@ -52,6 +52,11 @@ def _json_body(request, *, single_message: bool):
     return parsed
 
 
+def json_body(request):
+    """The request's JSON body, refused with a single-message envelope (public helper)."""
+    return _json_body(request, single_message=True)
+
+
 def _as_items(parsed) -> list:
     if isinstance(parsed, dict):
         return [parsed]

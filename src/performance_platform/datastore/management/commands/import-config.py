@@ -20,3 +20,10 @@ class Command(BaseCommand):
             "Data sets: {created} created, {updated} updated, {unchanged} unchanged; "
             "{tokens} token(s) added.".format(**counts)
         )
+        self.stdout.write(
+            "Transforms: {} created, {} updated, {} unchanged.".format(
+                counts["transforms created"],
+                counts["transforms updated"],
+                counts["transforms unchanged"],
+            )
+        )
