@@ -10,7 +10,7 @@ SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 .PHONY: help install run test test-sqlite test-postgres lint format bench clean
 
 help:
-	@echo "make run    install, migrate, load the demo and serve at http://$(HOST):$(PORT)"
+	@echo "make run    install, migrate, load the demo, start a worker and serve at http://$(HOST):$(PORT)"
 	@echo "make test   install and run the linters and the whole test suite"
 	@echo "make bench  run the benchmarks (slow; never part of make test)"
 	@echo "make lint   ruff check and format check"
@@ -33,7 +33,10 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PP) migrate --noinput
 	$(PP) load-demo
-	$(PP) serve --host $(HOST) --port $(PORT)
+	@# The worker runs transforms and freshness checks beside the server; it stops with it.
+	$(PP) worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PP) serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -393,7 +393,7 @@ def _bad(entry_or_doc):
         ),
         (
             [{"data_group": "g1", "data_type": "t1"}],
-            ["the file must hold a JSON/YAML object with a top-level 'data_sets' list"],
+            ["the file must hold a JSON/YAML object with 'data_sets' and/or 'transforms' lists"],
         ),
     ],
 )
@@ -488,7 +488,7 @@ def test_export_has_no_secrets(tmp_path, fmt):
 
 def test_export_of_nothing(tmp_path):
     _, exported = _export("json")
-    assert exported == {"data_sets": []}
+    assert exported == {"data_sets": [], "transforms": []}
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

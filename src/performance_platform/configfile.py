@@ -152,7 +152,6 @@ def _transform_problems(doc: dict) -> list[str]:
         group, data_type = _transform_output(entry)
         if data_type is None:
             problems.append(f"{where}: output: a {entry.get('type')} transform needs an output")
-            continue
         try:
             check_transform(
                 entry.get("type"),

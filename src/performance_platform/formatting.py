@@ -189,9 +189,11 @@ def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
 
     With ``abbr`` (the default), a number whose text is shortened or rounded is wrapped as
     ``<abbr title="FULL" aria-label="FULL">SHORT</abbr>``, FULL being the same format without
-    magnitude and with all the value's significant digits (up to 15). A ``url`` becomes a link
-    when it is an http(s) address. A missing value is a grey ``pp-no-data`` span: "no data", or
-    with ``missing="table"`` an em dash titled "No data provided".
+    magnitude and with all the value's significant digits (up to 15; money keeps its pence or
+    whole-pound rounding, an integer its rounding). Padding zeros alone ("−1.20%") do not count
+    as shortening. A ``url`` becomes a link when it is an http(s) address. A missing value is a
+    ``pp-no-data`` span: "no data", or with ``missing="table"`` an em dash titled "No data
+    provided".
     """
     options = _options(fmt)
     short = _format(value, options, exact=False)
@@ -202,6 +204,8 @@ def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
             )
         return _django_format_html('<span class="pp-no-data">{}</span>', MISSING)
     kind = options.get("type")
+    if not isinstance(kind, str):  # nor hashable, perhaps (a list, a signalling NaN)
+        kind = None
     if kind == "url":
         return _link(short)
     if abbr and kind in NUMERIC_TYPES:

@@ -26,10 +26,24 @@ class WriteTokenInline(admin.TabularInline):
 
 @admin.register(DataSet)
 class DataSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "data_group", "data_type", "published", "queryable", "last_written_at"]
+    list_display = [
+        "name",
+        "data_group",
+        "data_type",
+        "published",
+        "queryable",
+        "last_written_at",
+        "is_stale",
+    ]
     list_filter = ["published", "realtime", "queryable", "raw_queries_allowed"]
     search_fields = ["name", "data_group__name", "data_type__name"]
     readonly_fields = ["version", "last_written_at", "created_at"]
+
+    @admin.display(boolean=True, description="stale")
+    def is_stale(self, obj):
+        """Older than max_age_expected (None when the data set is not monitored)."""
+        return obj.freshness().stale if obj.max_age_expected is not None else None
+
     autocomplete_fields = ["data_group", "data_type"]
     inlines = [WriteTokenInline]
 

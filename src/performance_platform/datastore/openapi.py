@@ -249,6 +249,33 @@ def document() -> dict:
                     },
                 },
             },
+            "/data/{group}/{type}/transform": {
+                "parameters": _PATH_PARAMS,
+                "post": {
+                    "summary": "Re-run the data set's transforms for a date range (queued)",
+                    "security": [{"bearer": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["_start_at"],
+                                    "properties": {
+                                        "_start_at": {"type": "string", "format": "date-time"},
+                                        "_end_at": {"type": "string", "format": "date-time"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Ok"}, "Transforms queued"),
+                        **_BODY_ERRORS,
+                        **_COMMON_ERRORS,
+                    },
+                },
+            },
             "/data/{group}/{type}/{id}": {
                 "parameters": [
                     *_PATH_PARAMS,

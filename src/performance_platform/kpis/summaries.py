@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from performance_platform import formatting
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.periods import week_start
 
@@ -47,6 +48,7 @@ TITLES = {
     "completion_rate": "Completion rate",
     "digital_takeup": "Digital take-up",
 }
+PERIOD_WORDS = {"day", "week", "month", "quarter", "year"}
 # Relative changes smaller than this are "no change": floating-point noise, not news.
 NO_CHANGE_TOLERANCE = 1e-9
 
@@ -75,6 +77,34 @@ def change(current, previous) -> Change:
 
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def display(value, unit: str) -> str:
+    """A KPI value as shown: percentages, pounds (pence under £10), or 4.96m."""
+    if value is None:
+        return formatting.MISSING
+    if unit == "percent":
+        return formatting.format_percent(value)
+    if unit == "currency":
+        return formatting.format_currency(value)
+    return formatting.format_number(value, magnitude=True)
+
+
+def change_text(moved: Change, unit: str, previous_period: str | None = None) -> str:
+    """The change in words and numbers, e.g. "up 1.4 percentage points"."""
+    if moved.direction is None:
+        return "no previous figure to compare with"
+    if moved.direction == "no change":
+        text = "no change"
+    elif unit == "percent":
+        points = formatting.format_number(abs(moved.absolute) * 100, sigfigs=2)
+        text = f"{moved.direction} {points} percentage point{'' if points == '1' else 's'}"
+    else:
+        amount = display(abs(moved.absolute), unit)
+        text = f"{moved.direction} {amount}"
+        if moved.relative is not None:
+            text += f" ({formatting.format_percent(moved.relative, show_signs=True)})"
+    return f"{text} on the previous {previous_period}" if previous_period else text
 
 
 def period_name(start: datetime, end: datetime) -> str:
@@ -238,12 +268,17 @@ def summarise(kpi: str, data_set: DataSet, options: dict, *, now) -> dict:
     sources = root_sources(data_set)
     fresh = freshness_of(sources, now)
     body.setdefault("_timestamp", data_set.created_at.astimezone(UTC).isoformat())
+    start, end = _dt(body.get("start_at")), _dt(body.get("end_at"))
+    period = body.get("period")
     return {
         **body,
         "service": data_set.data_group.name,
         "kpi": kpi,
         "title": TITLES[kpi],
         "unit": unit,
+        "display": display(body.get("value"), unit),
+        "period_label": formatting.period_label(start, end, period) if start and end else "",
+        "change_text": change_text(moved, unit, period if period in PERIOD_WORDS else None),
         "change": moved.absolute,
         "relative_change": moved.relative,
         "direction": moved.direction,

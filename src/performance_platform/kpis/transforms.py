@@ -194,6 +194,10 @@ def effective_query(type_: str, query: dict, options: dict) -> dict:
     """The type's default parameters with the transform's own on top."""
     merged = default_query(type_, options)
     merged.update(query or {})
+    if isinstance(merged.get("collect"), str):
+        # A query may give one collect as text ("count:sum"): the value key is its
+        # first entry, not its first character.
+        merged["collect"] = [merged["collect"]]
     return merged
 
 
@@ -302,7 +306,10 @@ def _bad_values(data_set: DataSet, field: str, start, end) -> str:
     for record_id, data in rows.values_list("record_id", "data").iterator(chunk_size=2000):
         value = data.get(field)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            found.append(f"record {record_id[:80]!r} ({data.get('_timestamp')}) has {value!r:.60}")
+            found.append(
+                f"record {record_id[:80]!r} ({data.get('_timestamp')}) has "
+                f"{field} = {value!r:.60}, not a number"
+            )
             if len(found) == 3:
                 break
     return "; ".join(found)
@@ -317,10 +324,12 @@ def read_periods(data_set: DataSet, params: dict, start, end, *, now) -> list[di
         if exc.parameter == "collect":
             fields = [c.split(":")[0] for c in params.get("collect", [])]
             detail = "; ".join(filter(None, (_bad_values(data_set, f, start, end) for f in fields)))
-        raise TransformError(
-            f"cannot read {data_set.data_group.name}/{data_set.data_type.name}: {exc.message}"
-            + (f" — {detail}" if detail else "")
-        )
+        where = f"{data_set.data_group.name}/{data_set.data_type.name}"
+        if detail:
+            raise TransformError(
+                f"cannot compute from {where}: values that are not numbers: {detail}"
+            )
+        raise TransformError(f"cannot read {where}: {exc.message}")
 
 
 def _number(value, where: str):
@@ -412,6 +421,7 @@ def compute_cost(rows, volumes: dict | None, *, options: dict, value_key: str) -
     out = []
     for (start, end), cells in _by_period(rows).items():
         matched = []
+        matched_records = 0
         for row in cells:
             if not row.get("_count"):
                 continue
@@ -419,12 +429,14 @@ def compute_cost(rows, volumes: dict | None, *, options: dict, value_key: str) -
             value = _number(row.get(value_key), f"{value_key} for {start}")
             if value is not None and matcher.search(label):
                 matched.append((label, value))
+                # Records of one channel arrive summed; count them, not the sums.
+                matched_records += row["_count"]
         record = _base(start, end)
         if mode == "per_transaction":
-            if len(matched) > 1:
+            if matched_records > 1:
                 names = ", ".join(sorted(label for label, _ in matched))[:200]
                 raise TransformError(
-                    f"the quarter starting {start} has {len(matched)} cost per transaction "
+                    f"the quarter starting {start} has {matched_records} cost per transaction "
                     f"rows ({names}); set channel_matcher to choose one"
                 )
             record["cost_per_transaction"] = matched[0][1] if matched else None

@@ -103,9 +103,10 @@ class Worker:
             },
         )
 
-    def _beat_forever(self) -> None:
+    def _beat_forever(self, stop: threading.Event | None = None) -> None:
+        stop = stop or self._stop
         try:
-            while not self._stop.wait(max(0.2, self.lease / 4)):
+            while not stop.wait(max(0.2, self.lease / 4)):
                 try:
                     WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(
                         last_seen=timezone.now()
@@ -155,7 +156,10 @@ class Worker:
             row.set_successful(value)
             return True
         except Exception as exc:
-            close_old_connections()
+            # Drop a connection the task broke. Not inside a transaction (run_pending
+            # called in one, as tests and scripts do): that would close it for good.
+            if not connection.in_atomic_block:
+                close_old_connections()
             self._failed(row, exc)
             return False
         finally:
@@ -312,6 +316,16 @@ class Worker:
         ``ignore_run_after`` it also runs tasks waiting out a retry backoff.
         """
         self._register()
+        # Beat while running, as ``run()`` does, or another worker would take a task
+        # that outlasts the lease for lost. (Inside a transaction the claims are not
+        # visible to other workers anyway, and a second connection would only wait.)
+        stop = threading.Event()
+        beat = None
+        if not connection.in_atomic_block:
+            beat = threading.Thread(
+                target=self._beat_forever, args=(stop,), name="heartbeat", daemon=True
+            )
+            beat.start()
         ran = 0
         try:
             while ran < limit:
@@ -321,6 +335,9 @@ class Worker:
                 self.run_task(row)
                 ran += 1
         finally:
+            stop.set()
+            if beat is not None:
+                beat.join(timeout=5)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
         return ran
 

@@ -20,10 +20,11 @@ class Command(BaseCommand):
             "Data sets: {created} created, {updated} updated, {unchanged} unchanged; "
             "{tokens} token(s) added.".format(**counts)
         )
-        self.stdout.write(
-            "Transforms: {} created, {} updated, {} unchanged.".format(
-                counts["transforms created"],
-                counts["transforms updated"],
-                counts["transforms unchanged"],
+        if any(v for k, v in counts.items() if k.startswith("transforms ")):
+            self.stdout.write(
+                "Transforms: {} created, {} updated, {} unchanged.".format(
+                    counts["transforms created"],
+                    counts["transforms updated"],
+                    counts["transforms unchanged"],
+                )
             )
-        )
