@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install run test test-sqlite test-postgres lint format bench clean
+.PHONY: help install chromium run test test-sqlite test-postgres lint format bench clean
 
 help:
 	@echo "make run    install, migrate, load the demo, start a worker and serve at http://$(HOST):$(PORT)"
@@ -28,7 +28,25 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The site's stylesheet (GOV.UK Frontend and ours), compiled by dart-sass: `npm run build`.
+# A generated file: rebuilt when the Sass sources or the npm packages change.
+SITE_CSS := src/performance_platform/site/static/site/app.css
+$(SITE_CSS): node_modules/.installed $(wildcard src/performance_platform/site/scss/*.scss)
+	npm run --silent build
+
+# Browser tests drive Debian's chromium: install it when it is missing. Where that cannot
+# be done (no apt-get, not root) print a note and carry on; nothing else needs it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "== chromium is missing: installing Debian's package (for the browser tests)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null; } \
+		|| sudo -n apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| echo "NOTE: could not install chromium (it needs apt-get and root): browser tests cannot run until 'apt-get install chromium' is done"; \
+	}
+
+install: $(VENV)/.installed node_modules/.installed $(SITE_CSS) chromium
 
 run: install
 	$(PP) migrate --noinput
@@ -64,4 +82,4 @@ bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules var/static
+	rm -rf $(VENV) node_modules var/static $(SITE_CSS)

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "performance_platform.worker",
     "performance_platform.kpis",
+    "performance_platform.dashboards",
+    "performance_platform.site",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +159,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Public site (front end) ---------------------------------------------------
+# GOV.UK Frontend as `make install` puts it (npm ci). Only the fonts, images and JavaScript
+# that pages load are served from it, under /static/govuk/ (site/finders.py says why). When
+# the folder is missing (a bare `pip install`), pages still work: without that JavaScript,
+# which they never need, and without the built stylesheet (site/static/site/app.css, from
+# `npm run build`), which the base template then leaves out.
+GOVUK_FRONTEND_DIR = BASE_DIR.parent.parent / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "performance_platform.site.finders.GovukFrontendFinder",
+]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -22,6 +22,8 @@ TOKEN = "kpi-secret-token-0123456789abcdef"
 def token_for(group: str, data_type: str) -> str:
     """Each data set's own write token (token hashes are unique across data sets)."""
     return f"{TOKEN}-{group}-{data_type}"
+
+
 TX = "transactions-by-channel"
 TAKEUP = "digital-takeup"
 SUMMARY_GROUP, SUMMARY_TYPE = "performance-platform", "kpi-summaries"

@@ -1,5 +1,7 @@
 """Cost per transaction per quarter: as uploaded, or total cost over transactions."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from performance_platform.datastore.models import DataSet
@@ -51,8 +53,6 @@ def run_now(group, input_type):
 
 
 def _range():
-    from datetime import UTC, datetime
-
     return datetime(2015, 1, 1, tzinfo=UTC), datetime(2015, 12, 31, tzinfo=UTC)
 
 
@@ -122,9 +122,7 @@ def test_channel_matcher_chooses_one_row(source, client):
 def total_cost_setup(source, client):
     source(data_type=COST)
     source(data_type=TX)
-    transform = make_transform(
-        "cost_per_transaction", COST, OUT, options={"mode": "total_cost"}
-    )
+    transform = make_transform("cost_per_transaction", COST, OUT, options={"mode": "total_cost"})
     assert transform.also_reads.name == TX
     write(
         client,
@@ -173,17 +171,13 @@ def test_total_cost_mode(source, client):
 def test_a_write_to_the_volume_data_set_reruns_it(source, client):
     total_cost_setup(source, client)
     # Another 200 transactions in March: Q1 now 500 → 1500 / 500 = 3.0
-    write(
-        client, "svc", TX, [{"_timestamp": day("2015-03-02"), "channel": "phone", "count": 200}]
-    )
+    write(client, "svc", TX, [{"_timestamp": day("2015-03-02"), "channel": "phone", "count": 200}])
     assert drain() == 1
     out = by_start("svc", OUT)
     assert out[iso(Q1)]["transactions"] == 500
     assert out[iso(Q1)]["cost_per_transaction"] == 3.0
     # And volume arriving for Q2: 800 / 400 = 2.0
-    write(
-        client, "svc", TX, [{"_timestamp": day("2015-05-04"), "channel": "phone", "count": 400}]
-    )
+    write(client, "svc", TX, [{"_timestamp": day("2015-05-04"), "channel": "phone", "count": 400}])
     drain()
     assert by_start("svc", OUT)[iso(Q2)]["cost_per_transaction"] == 2.0
 

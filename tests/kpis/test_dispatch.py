@@ -1,6 +1,7 @@
 """Which transforms a write queues, and how chains of them run through the worker."""
 
 import pytest
+from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from performance_platform.kpis.transforms import transforms_for
@@ -16,6 +17,7 @@ from .conftest import (
     find,
     iso,
     make_transform,
+    post,
     records,
     waiting,
     write,
@@ -138,8 +140,6 @@ def test_waiting_tasks_are_coalesced_and_widened(source, client):
 def test_a_refused_write_queues_nothing(source, client):
     source()
     make_transform("digital_takeup", TX, TAKEUP)
-    from .conftest import post
-
     bad = channels(W1, digital=1) + [{"_timestamp": "not a date", "count": 1}]
     assert post(client, "svc", TX, bad).status_code == 400
     assert waiting() == 0
@@ -170,3 +170,27 @@ def test_latest_dataset_value(source, client):
     assert latest["dashboard_slug"] == "published"
     assert latest["service_id"] == "published"
     assert latest["_timestamp"] == iso(W2)
+
+
+def test_a_task_for_a_transform_disabled_since_is_skipped(source, client):
+    source()
+    transform = make_transform("digital_takeup", TX, TAKEUP)
+    write(client, "svc", TX, channels(W1, digital=1))
+    transform.enabled = False
+    transform.save()
+    assert drain() == 1
+    (task,) = DBTaskResult.objects.all()
+    assert task.status == TaskResultStatus.SUCCESSFUL
+    assert "skipped" in task.return_value
+    assert find("svc", TAKEUP) is None
+
+
+def test_task_result_reports_what_it_did(source, client):
+    source()
+    make_transform("digital_takeup", TX, TAKEUP)
+    write(client, "svc", TX, channels(W1, digital=1, paper=1) + channels(W2, digital=1))
+    drain()
+    (task,) = DBTaskResult.objects.all()
+    assert task.status == TaskResultStatus.SUCCESSFUL
+    assert task.return_value["data_set"] == "svc_transactions_by_channel"
+    assert (task.return_value["computed"], task.return_value["written"]) == (2, 2)

@@ -7,12 +7,17 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from performance_platform.datastore import storage
+from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.validation import prepare_records
 from performance_platform.kpis import summaries
 from performance_platform.kpis.summaries import change, refresh_staleness, service_kpis
+from performance_platform.kpis.tasks import check_freshness
+from performance_platform.kpis.transforms import TransformError, run_transform
 
 from .conftest import (
     SUMMARY_GROUP,
@@ -374,3 +379,95 @@ def test_root_sources_walk_back_to_the_raw_data(source, client):
     assert [r.name for r in summaries.root_sources(find("svc", TX))] == [
         "svc_transactions_by_channel"
     ]
+
+
+# --- data the engine cannot summarise ---------------------------------------------------------
+
+
+def run_directly(transform, group, data_type):
+    return run_transform(
+        transform,
+        find(group, data_type),
+        datetime(2015, 1, 1, tzinfo=UTC),
+        datetime(2015, 12, 31, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-03T00:00:00Z", "9999-12-30T00:00:00Z"])
+def test_transactions_per_year_at_the_calendar_edge_is_a_clear_error(source, client, stamp):
+    source()
+    transform = make_transform(
+        "kpi_summary",
+        TX,
+        SUMMARY_TYPE,
+        output_group=SUMMARY_GROUP,
+        options={"kpi": "transactions_per_year"},
+    )
+    write(client, "svc", TX, [{"_timestamp": stamp, "channel": "digital", "count": 1}])
+    with pytest.raises(TransformError) as caught:
+        run_directly(transform, "svc", TX)
+    assert "beyond the years 1 to 9999" in str(caught.value)
+    assert records(SUMMARY_GROUP, SUMMARY_TYPE) == []
+
+
+def test_non_numeric_latest_value_is_a_clear_error(source, client):
+    source(data_type=TAKEUP)
+    transform = make_transform(
+        "kpi_summary",
+        TAKEUP,
+        SUMMARY_TYPE,
+        output_group=SUMMARY_GROUP,
+        options={"kpi": "digital_takeup"},
+    )
+    write(client, "svc", TAKEUP, [{"_timestamp": day(W1), "rate": "high"}])
+    with pytest.raises(TransformError) as caught:
+        run_directly(transform, "svc", TAKEUP)
+    assert "digital_takeup" in str(caught.value)
+    assert "'high'" in str(caught.value)
+    assert records(SUMMARY_GROUP, SUMMARY_TYPE) == []
+
+
+def test_summary_of_an_empty_data_set_has_no_value(source):
+    source(data_type=TAKEUP)
+    transform = make_transform(
+        "kpi_summary",
+        TAKEUP,
+        SUMMARY_TYPE,
+        output_group=SUMMARY_GROUP,
+        options={"kpi": "digital_takeup"},
+    )
+    run_directly(transform, "svc", TAKEUP)
+    s = summary()
+    assert s["value"] is None
+    assert s.get("previous_value") is None  # (the key is left out when there is no data)
+    assert s["change"] is None
+    assert s["direction"] is None
+
+
+def test_latest_dataset_value_needs_to_know_the_field(source, client):
+    source()
+    transform = make_transform(
+        "latest_dataset_value", TX, "latest-values", output_group=SUMMARY_GROUP
+    )
+    write(client, "svc", TX, [{"_timestamp": day(W1), "channel": "digital", "count": 1}])
+    with pytest.raises(TransformError) as caught:
+        run_directly(transform, "svc", TX)
+    assert "value_attribute" in str(caught.value)
+
+
+def test_scheduled_freshness_check_task(source, client):
+    takeup_chain(source, max_age_expected=3600)
+    weeks(client, (W1, 1, 1))
+    assert summary()["stale"] is False
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    DataSet.objects.filter(name="svc_transactions_by_channel").update(last_written_at=two_hours_ago)
+    check_freshness.enqueue()
+    assert drain() == 1
+    task = DBTaskResult.objects.get(task_path=check_freshness.module_path)
+    assert task.status == TaskResultStatus.SUCCESSFUL
+    assert task.return_value == {
+        "stale_data_sets": ["svc_transactions_by_channel"],
+        "summaries_updated": 1,
+    }
+    assert summary()["stale"] is True
+    assert summary()["last_updated"] == two_hours_ago.astimezone(UTC).isoformat()

@@ -41,12 +41,16 @@ def add(a: int, b: int) -> int:
 
 
 @task()
-def sleep_then_return(seconds: float, value: str) -> str:
-    """Takes a while, touching no database: a long task for heartbeat and SIGTERM tests."""
-    time.sleep(seconds)
-    return value
+def scheduled_job() -> str:
+    return "ran"
 
 
 @task()
-def scheduled_job() -> str:
-    return "ran"
+def wait_for_file(path: str, value: str, timeout: float = 60) -> str:
+    """Run until ``path`` exists (the test says when), touching no database."""
+    deadline = time.monotonic() + timeout
+    while not Path(path).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.02)
+    return value

@@ -140,10 +140,14 @@ def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(start_worker):
             "--no-schedule", "--interval", "0.05", "--lease", "1", "--worker-id", "rescuer", **ENV
         )
         wait_for(
-            lambda task=task: not DBTaskResult.objects.filter(
-                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-            ).exists()
-            and DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.SUCCESSFUL).exists(),
+            lambda task=task: (
+                not DBTaskResult.objects.filter(
+                    status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+                ).exists()
+                and DBTaskResult.objects.filter(
+                    pk=task.pk, status=TaskResultStatus.SUCCESSFUL
+                ).exists()
+            ),
             what="the second worker to take over and finish the task",
         )
         code, _out, err = second.terminate()

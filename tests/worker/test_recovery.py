@@ -152,15 +152,16 @@ def test_very_old_heartbeats_are_cleaned_up_and_recent_ones_kept():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_long_task_run_by_run_pending_keeps_beating_and_is_not_taken_over():
+def test_a_long_task_run_by_run_pending_keeps_beating_and_is_not_taken_over(tmp_path):
     """``worker --batch`` (``run_pending``) runs tasks too: they must not look lost.
 
-    A batch worker with a 1 s lease runs a 3 s task; a second worker looks for lost tasks
-    after the lease has long run out. The batch worker is alive, so nothing is taken over
-    and the task ends SUCCESSFUL on its first attempt.
+    A batch worker with a 2 s lease runs a task that lasts until the test lets it end; a
+    second worker looks for lost tasks after the lease has run out. The batch worker is
+    alive, so nothing is taken over and the task ends SUCCESSFUL on its first attempt.
     """
-    result = jobs.sleep_then_return.enqueue(3, "done")
-    batch = Worker(worker_id="batch", lease=1, schedule={})
+    done = tmp_path / "done"
+    result = jobs.wait_for_file.enqueue(str(done), "finished")
+    batch = Worker(worker_id="batch", lease=2, schedule={})
     ran = []
 
     def run():
@@ -178,16 +179,17 @@ def test_a_long_task_run_by_run_pending_keeps_beating_and_is_not_taken_over():
             ).exists(),
             what="the batch worker to claim the task",
         )
-        time.sleep(1.8)  # well past the 1 s lease, still inside the 3 s task
+        time.sleep(3)  # past the 2 s lease: only the heartbeats show the worker is alive
+        assert Worker(worker_id="other", lease=2, schedule={}).recover_lost() == 0
         assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
-        assert Worker(worker_id="other", lease=1, schedule={}).recover_lost() == 0
     finally:
-        thread.join(timeout=30)
+        done.touch()
+        thread.join(timeout=60)
     assert not thread.is_alive()
     assert ran == [1]
     row = DBTaskResult.objects.get(pk=result.id)
     assert row.status == TaskResultStatus.SUCCESSFUL
-    assert row.return_value == "done"
+    assert row.return_value == "finished"
     assert row.worker_ids == ["batch"]
     assert not TaskAttemptError.objects.exists()
     assert not WorkerHeartbeat.objects.exists()

@@ -154,10 +154,23 @@ def root_sources(data_set: DataSet, _seen=None) -> list[DataSet]:
     )
     roots: list[DataSet] = []
     for transform in upstream:
-        types = [t for t in (transform.input_type_id, transform.also_reads_id) if t]
-        for source in DataSet.objects.filter(data_group=group, data_type__in=types).select_related(
-            "data_group", "data_type"
-        ):
+        # Follow a transform only where this group has its main input: a type-wide
+        # total-cost transform does not make a per-transaction service depend on volumes.
+        main = (
+            DataSet.objects.filter(data_group=group, data_type=transform.input_type_id)
+            .select_related("data_group", "data_type")
+            .first()
+        )
+        if main is None:
+            continue
+        sources = [main]
+        if transform.also_reads_id:
+            sources += list(
+                DataSet.objects.filter(
+                    data_group=group, data_type=transform.also_reads_id
+                ).select_related("data_group", "data_type")
+            )
+        for source in sources:
             roots.extend(r for r in root_sources(source, seen) if r not in roots)
     return roots or [data_set]
 
@@ -223,9 +236,15 @@ def _yearly_summary(data_set: DataSet, value_field: str, weeks: int, now) -> dic
     if not latest:
         return {"value": None}
     last_week = week_start(_dt(latest[0]["_timestamp"]))
-    end = last_week + timedelta(weeks=1)
-    start = end - timedelta(weeks=weeks)
-    previous_start = start - timedelta(weeks=weeks)
+    try:
+        end = last_week + timedelta(weeks=1)
+        start = end - timedelta(weeks=weeks)
+        previous_start = start - timedelta(weeks=weeks)
+    except OverflowError:  # data at the calendar's edge: retrying cannot help
+        raise TransformError(
+            f"the {weeks} weeks to the latest record ({latest[0]['_timestamp']}) and the "
+            f"{weeks} before them reach beyond the years 1 to 9999"
+        )
     params = {
         "period": "week",
         "collect": [f"{value_field}:sum"],

@@ -292,9 +292,13 @@ def period_windows(period: str, earliest: datetime, latest: datetime):
     try:
         stop = add_periods(period, period_start(period, latest), 1)
     except (OverflowError, ValueError):  # the period after the last one the calendar has
-        stop = datetime(9999, 12, 31, tzinfo=UTC)
+        # latest's period would end after year 9999, so it cannot be read or stored.
+        stop = period_start(period, latest)
     while start < stop:
-        end = min(stop, add_periods(period, start, CHUNK_PERIODS))
+        try:
+            end = min(stop, add_periods(period, start, CHUNK_PERIODS))
+        except ValueError:  # a QueryError: the chunk would end past year 9999
+            end = stop
         yield start, end
         start = end
 

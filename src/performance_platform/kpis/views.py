@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from performance_platform.datastore import responses, write_api
+from performance_platform.datastore import requestbody, responses, write_api
 from performance_platform.datastore import views as data_views
 from performance_platform.datastore.auth import authenticate
 from performance_platform.datastore.requestbody import BodyError
@@ -33,7 +33,7 @@ def transform(request, group: str, data_type: str):
     if refusal:
         return refusal
     try:
-        body = write_api.json_body(request)
+        body = _json_body(request)
     except BodyError as exc:
         return exc.response
     if not isinstance(body, dict) or "_start_at" not in body:
@@ -50,6 +50,18 @@ def transform(request, group: str, data_type: str):
         return responses.error("_end_at must not be before _start_at")
     queued = dispatch.queue_for(data_set, start, end)
     return responses.ok(f"queued {len(queued)} transform(s)")
+
+
+def _json_body(request):
+    """The parsed body, refused as the write API refuses it, except that JSON ``null`` is
+    "not an object" here (so "You must specify a _start_at timestamp"), not a content
+    type error."""
+    raw = requestbody.decoded_body(request)
+    if not raw:
+        raise requestbody.zero_bytes()
+    if not requestbody.is_json_content_type(request):
+        raise BodyError(responses.error(requestbody.CONTENT_TYPE_MESSAGE))
+    return requestbody.parse_json(raw)
 
 
 def _when(value):

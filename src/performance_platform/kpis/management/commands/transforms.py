@@ -6,7 +6,12 @@ from django.utils import timezone
 from performance_platform.datastore.models import DataSet
 from performance_platform.kpis import dispatch
 from performance_platform.kpis.models import Transform
-from performance_platform.kpis.transforms import parse_range_value, run_transform, transforms_for
+from performance_platform.kpis.transforms import (
+    TransformError,
+    parse_range_value,
+    run_transform,
+    transforms_for,
+)
 
 
 class Command(BaseCommand):
@@ -50,7 +55,9 @@ class Command(BaseCommand):
         data_sets = DataSet.objects.select_related("data_group", "data_type")
         if options["data_set"] is not None:
             data_sets = data_sets.filter(name=options["data_set"])
-            if not data_sets.exists():
+            # Text no column can hold (NUL, lone surrogates) names no data set; PostgreSQL
+            # would refuse the query itself.
+            if not _storable(options["data_set"]) or not data_sets.exists():
                 raise CommandError(f"no data set named {options['data_set'][:100]!r}")
         total = 0
         for data_set in data_sets:
@@ -60,7 +67,10 @@ class Command(BaseCommand):
             for transform in transforms_for(data_set):
                 if transform.input_type_id != data_set.data_type_id:
                     continue  # it runs from its main input
-                result = run_transform(transform, data_set, start, end)
+                try:
+                    result = run_transform(transform, data_set, start, end)
+                except TransformError as exc:  # bad source data: say so, no traceback
+                    raise CommandError(f"{transform} on {data_set.name}: {exc}")
                 total += 1
                 self.stdout.write(
                     f"{transform} on {data_set.name}: read {result.read_rows} rows, "
@@ -68,3 +78,12 @@ class Command(BaseCommand):
                 )
         verb = "ran" if options["now"] else "queued"
         self.stdout.write(f"{verb} {total} transform run(s)")
+
+
+def _storable(text: str) -> bool:
+    """False for text a database cannot compare with (a NUL, a lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text

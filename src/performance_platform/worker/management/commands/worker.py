@@ -51,15 +51,20 @@ class Command(BaseCommand):
             raise CommandError("--worker-id must be 1 to 64 printable characters")
         if options["max_tasks"] is not None and options["max_tasks"] < 1:
             raise CommandError("--max-tasks must be at least 1")
+        lease = _seconds(options["lease"]) if options["lease"] is not None else None
+        if lease is not None and lease < 1:
+            # A lease shorter than the other workers' heartbeat period takes their
+            # running tasks for lost (0: every running task, at every look).
+            raise CommandError(f"--lease must be at least 1 second, not {options['lease'][:50]!r}")
         worker = Worker(
             worker_id=worker_id,
             interval=_seconds(options["interval"]),
-            lease=_seconds(options["lease"]) if options["lease"] is not None else None,
+            lease=lease,
             schedule={} if options["no_schedule"] or options["batch"] else None,
             max_tasks=options["max_tasks"],
         )
         if options["batch"]:
-            ran = worker.run_pending()
+            ran = worker.run_pending(limit=options["max_tasks"] or 100_000)
             self.stdout.write(f"ran {ran} task(s)")
             return
         signal.signal(signal.SIGTERM, worker.stop)

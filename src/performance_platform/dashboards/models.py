@@ -1,0 +1,220 @@
+"""Organisations, dashboards, modules and annotations: what the public site shows.
+
+A dashboard belongs to an organisation (a department or an agency under one), holds an
+ordered list of modules (each a view of one data set through a read-API query, drawn
+according to its type's options), and may carry dated annotations that are marked on
+the charts covering their date.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from performance_platform.datastore.models import DataGroup, DataType
+
+SLUG = RegexValidator(r"^[a-z0-9][a-z0-9-]*\Z", "Use lower-case letters, digits and hyphens.")
+
+ORGANISATION_TYPES = [("department", "Ministerial department"), ("agency", "Agency or public body")]
+DASHBOARD_TYPES = [
+    ("transaction", "Transaction"),
+    ("high-volume-transaction", "High-volume transaction"),
+    ("service-group", "Service group"),
+    ("agency", "Agency"),
+    ("department", "Department"),
+    ("content", "Content"),
+    ("other", "Other"),
+]
+# Dashboards of these types are services: they appear in the services index.
+SERVICE_TYPES = ("transaction", "high-volume-transaction", "service-group")
+STATUSES = [
+    ("draft", "Draft"),
+    ("unlisted", "Unlisted (preview link)"),
+    ("in_review", "In review"),
+    ("published", "Published"),
+]
+STRAPLINES = [
+    ("Dashboard", "Dashboard"),
+    ("Service dashboard", "Service dashboard"),
+    ("Content dashboard", "Content dashboard"),
+    ("Performance", "Performance"),
+    ("Policy dashboard", "Policy dashboard"),
+]
+CUSTOMER_TYPES = [
+    ("", "—"),
+    ("Business", "Business"),
+    ("Individuals", "Individuals"),
+    ("Business and individuals", "Business and individuals"),
+    ("Charity", "Charity"),
+]
+BUSINESS_MODELS = [
+    ("", "—"),
+    ("Department budget", "Department budget"),
+    ("Fees and charges", "Fees and charges"),
+    ("Taxpayers", "Taxpayers"),
+    ("Fees and charges, and taxpayers", "Fees and charges, and taxpayers"),
+]
+
+
+class Organisation(models.Model):
+    """A department, or an agency or public body (usually under a department)."""
+
+    slug = models.CharField(max_length=150, unique=True, validators=[SLUG])
+    name = models.CharField(max_length=256)
+    abbreviation = models.CharField(max_length=50, blank=True)
+    type = models.CharField(max_length=20, choices=ORGANISATION_TYPES)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        seen = {self.pk}
+        node = self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": "An organisation cannot be its own ancestor."})
+            seen.add(node.pk)
+            node = node.parent
+
+    @property
+    def short_name(self) -> str:
+        """The abbreviation, or the name when there is none (as the original did)."""
+        return self.abbreviation or self.name
+
+    def department(self) -> "Organisation | None":
+        """The department this organisation is or sits under."""
+        node, hops = self, 0
+        while node is not None and hops < 20:
+            if node.type == "department":
+                return node
+            node, hops = node.parent, hops + 1
+        return None
+
+    def agency(self) -> "Organisation | None":
+        """The agency this organisation is or sits under, if any."""
+        node, hops = self, 0
+        while node is not None and hops < 20:
+            if node.type == "agency":
+                return node
+            node, hops = node.parent, hops + 1
+        return None
+
+
+class Dashboard(models.Model):
+    """One public dashboard: a service (usually), an agency, a department or a topic."""
+
+    slug = models.CharField(max_length=200, unique=True, validators=[SLUG])
+    title = models.CharField(max_length=256)
+    dashboard_type = models.CharField(max_length=30, choices=DASHBOARD_TYPES, default="transaction")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="dashboards"
+    )
+    status = models.CharField(max_length=20, choices=STATUSES, default="draft")
+    strapline = models.CharField(max_length=40, choices=STRAPLINES, default="Dashboard")
+    tagline = models.CharField(max_length=400, blank=True)
+    description = models.TextField(max_length=1000, blank=True)
+    costs = models.TextField(max_length=1500, blank=True, help_text="Notes on costs.")
+    other_notes = models.TextField(max_length=1000, blank=True)
+    customer_type = models.CharField(max_length=40, choices=CUSTOMER_TYPES, blank=True)
+    business_model = models.CharField(max_length=40, choices=BUSINESS_MODELS, blank=True)
+    # [{"title": ..., "url": ..., "type": "transaction" | "other"}]: at most one
+    # "transaction" link, the service's start page ("Visit this service").
+    links = models.JSONField(default=list, blank=True)
+    # The data group whose KPI summaries feed this dashboard's tiles and index row.
+    kpi_group = models.ForeignKey(
+        DataGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from .schemas import check_links
+
+        try:
+            check_links(self.links)
+        except ValueError as exc:
+            raise ValidationError({"links": str(exc)})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def is_service(self) -> bool:
+        return self.dashboard_type in SERVICE_TYPES
+
+    def transaction_link(self) -> dict | None:
+        return next((link for link in self.links if link.get("type") == "transaction"), None)
+
+    def other_links(self) -> list[dict]:
+        return [link for link in self.links if link.get("type") != "transaction"]
+
+
+class Module(models.Model):
+    """One block on a dashboard: a KPI, a chart, a table, a section or a set of tabs."""
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="modules")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    order = models.PositiveIntegerField(default=0)
+    slug = models.CharField(max_length=60, validators=[SLUG])
+    type = models.CharField(max_length=40)
+    title = models.CharField(max_length=100)
+    description = models.CharField(max_length=400, blank=True)
+    info = models.JSONField(default=list, blank=True, help_text="Notes: a list of text lines.")
+    data_group = models.ForeignKey(
+        DataGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data_type = models.ForeignKey(
+        DataType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    query = models.JSONField(default=dict, blank=True, help_text="Read API parameters.")
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dashboard", "slug"], name="uniq_module_slug")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard.slug}/{self.slug}"
+
+    def clean(self) -> None:
+        from .schemas import ModuleError, check_module
+
+        try:
+            check_module(
+                self.type,
+                self.options,
+                self.query,
+                has_data_source=bool(self.data_group_id and self.data_type_id),
+            )
+        except ModuleError as exc:
+            raise ValidationError({exc.field: exc.message})
+
+
+class Annotation(models.Model):
+    """A dated note on a dashboard ("new online form launched"), marked on its charts."""
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="annotations")
+    date = models.DateField()
+    text = models.CharField(max_length=200)
+    link = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text}"

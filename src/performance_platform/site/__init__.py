@@ -1,0 +1,1 @@
+"""The public site: the pages under ``/performance``, built on GOV.UK Frontend."""
