@@ -488,7 +488,7 @@ def test_export_has_no_secrets(tmp_path, fmt):
 
 def test_export_of_nothing(tmp_path):
     _, exported = _export("json")
-    assert exported == {"data_sets": [], "transforms": []}
+    assert exported == {"data_sets": [], "transforms": [], "organisations": [], "dashboards": []}
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

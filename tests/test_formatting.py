@@ -446,10 +446,10 @@ def test_html_abbr_includes_currency_symbol():
     )
 
 
-def test_html_rounded_value_is_wrapped_too():
-    assert format_html(0.1234, "percent") == (
-        '<abbr title="12.34%" aria-label="12.34%">12.3%</abbr>'
-    )
+def test_html_rounding_alone_is_not_wrapped():
+    # Only k/m/bn hide a number's size (B4); "12.3%" needs no fifteen-digit expansion.
+    assert format_html(0.1234, "percent") == "12.3%"
+    assert format_html(1234.567, "currency") == "£1,235"
 
 
 def test_html_unshortened_value_is_not_wrapped():

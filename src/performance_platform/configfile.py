@@ -15,6 +15,7 @@ import orjson
 import yaml
 from django.db import transaction
 
+from .dashboards import config as dashboards_config
 from .datastore import rollups
 from .datastore.models import DataGroup, DataSet, DataType, WriteToken, default_name, hash_token
 from .datastore.validation import check_auto_ids, check_field_list, check_schema
@@ -111,6 +112,7 @@ def validate(doc: object) -> None:
             except ValueError as exc:
                 problems.append(f"{where}: schema: {exc}")
     problems.extend(_transform_problems(doc))
+    problems.extend(dashboards_config.problems(doc))
     if problems:
         raise ConfigError("\n".join(problems))
 
@@ -209,6 +211,7 @@ def import_config(doc: dict) -> dict[str, int]:
             counts["tokens"] += _sync_config_token(data_set, entry["bearer_token"])
     for entry in doc.get("transforms") or []:
         counts[f"transforms {_import_transform(entry)}"] += 1
+    counts.update(dashboards_config.import_(doc))
     return counts
 
 
@@ -275,7 +278,11 @@ def export_config() -> dict:
         for key in _DATA_SET_SETTINGS:
             entry[key] = getattr(ds, key)
         data_sets.append(entry)
-    return {"data_sets": data_sets, "transforms": _export_transforms()}
+    return {
+        "data_sets": data_sets,
+        "transforms": _export_transforms(),
+        **dashboards_config.export(),
+    }
 
 
 def _export_transforms() -> list[dict]:

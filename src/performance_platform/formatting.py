@@ -187,7 +187,7 @@ def format_value(value, fmt) -> str:
 def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
     """Format ``value`` as safe HTML (everything escaped).
 
-    With ``abbr`` (the default), a number whose text is shortened or rounded is wrapped as
+    With ``abbr`` (the default), a number shortened with k, m or bn is wrapped as
     ``<abbr title="FULL" aria-label="FULL">SHORT</abbr>``, FULL being the same format without
     magnitude and with all the value's significant digits (up to 15; money keeps its pence or
     whole-pound rounding, an integer its rounding). Padding zeros alone ("−1.20%") do not count
@@ -210,11 +210,17 @@ def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
         return _link(short)
     if abbr and kind in NUMERIC_TYPES:
         full = _format(value, options, exact=True)
-        if full is not None and _unpadded(full) != _unpadded(short):
+        if full is not None and _SHORTENED.search(short) and _unpadded(full) != _unpadded(short):
             return _django_format_html(
                 '<abbr title="{}" aria-label="{}">{}</abbr>', full, full, short
             )
     return _django_format_html("{}", short)
+
+
+# A magnitude suffix: only these hide the size of a number, so only these get an <abbr>
+# (B4). Plain rounding ("84.9%") is what every reader expects and needs no expansion;
+# expanding it would make screen readers read fifteen digits.
+_SHORTENED = re.compile(r"\d(k|m|bn)$")
 
 
 def _unpadded(text: str) -> str:

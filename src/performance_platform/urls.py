@@ -1,13 +1,14 @@
 """URL map. The legacy ``/<name>`` route comes last so it never shadows a real page."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from performance_platform.datastore import views as data_views
 from performance_platform.kpis import views as kpi_views
 
-handler404 = "performance_platform.datastore.views.not_found"
-handler500 = "performance_platform.datastore.views.server_error"
+# HTML error pages under /performance; the data API's JSON envelope everywhere else.
+handler404 = "performance_platform.site.views.not_found"
+handler500 = "performance_platform.site.views.server_error"
 handler400 = "performance_platform.datastore.views.bad_request"
 handler403 = "performance_platform.datastore.views.permission_denied"
 
@@ -34,5 +35,7 @@ urlpatterns = [
         name="record",
     ),
     re_path(r"^data-sets/(?P<name>[^/\x00]+)$", data_views.collection, name="collection"),
+    # The public site: /, /performance..., /robots.txt, /sitemap.xml.
+    path("", include("performance_platform.site.urls")),
     re_path(r"^(?P<name>[A-Za-z][A-Za-z0-9_]+)$", data_views.legacy_data_set, name="legacy"),
 ]

@@ -34,6 +34,8 @@ from performance_platform.datastore.models import DataSet, Record, default_name
 from performance_platform.datastore.periods import month_start, quarter_start, week_start
 from performance_platform.datastore.validation import prepare_records
 
+from . import dashboards
+
 logger = logging.getLogger(__name__)
 
 SEED = 2013
@@ -378,7 +380,12 @@ def demo_config() -> dict:
         for service in SERVICES
         if service.get("api_is_digital")
     ]
-    return {"data_sets": data_sets, "transforms": transforms}
+    this_monday = week_start(timezone.now().astimezone(UTC))
+    return {
+        "data_sets": data_sets + dashboards.extra_data_sets(),
+        "transforms": transforms,
+        **dashboards.dashboards_config(DEPARTMENTS, SERVICES, this_monday),
+    }
 
 
 # --- the figures ------------------------------------------------------------------------
@@ -623,6 +630,11 @@ def load_demo() -> dict[str, int]:
             for data_type, items in records.items():
                 data_set = DataSet.objects.get(name=default_name(service["slug"], data_type))
                 written[data_set.name] = _write(data_set, items, now=written_at)
+        for slug, data_types in dashboards.EXTRAS.items():
+            for data_type in data_types:
+                data_set = DataSet.objects.get(name=default_name(slug, data_type))
+                items = dashboards.extra_records(slug, data_type, now, this_monday)
+                written[data_set.name] = _write(data_set, items, now=now)
     run_pending()
     failed = Transform.objects.exclude(last_error="").filter(last_error_at__gte=now)
     for transform in failed:

@@ -49,6 +49,16 @@ TITLES = {
     "digital_takeup": "Digital take-up",
 }
 PERIOD_WORDS = {"day", "week", "month", "quarter", "year"}
+# A summary with no data yet: every figure present, and null.
+EMPTY = {
+    "value": None,
+    "start_at": None,
+    "end_at": None,
+    "period": None,
+    "previous_value": None,
+    "previous_start_at": None,
+    "previous_end_at": None,
+}
 # Relative changes smaller than this are "no change": floating-point noise, not news.
 NO_CHANGE_TOLERANCE = 1e-9
 
@@ -199,7 +209,7 @@ def _latest_two(data_set: DataSet, now) -> list[dict]:
 def _period_summary(kpi: str, data_set: DataSet, value_key: str, extras, now) -> dict:
     rows = _latest_two(data_set, now)
     if not rows:
-        return {"value": None}
+        return dict(EMPTY)
     current = rows[0]
     previous = rows[1] if len(rows) > 1 else None
     # Only the period just before counts as "previous": a gap is not a comparison.
@@ -234,7 +244,7 @@ def _value(value, kpi):
 def _yearly_summary(data_set: DataSet, value_field: str, weeks: int, now) -> dict:
     latest = read(data_set, {"sort_by": "_timestamp:descending", "limit": "1"}, now=now)
     if not latest:
-        return {"value": None}
+        return dict(EMPTY)
     last_week = week_start(_dt(latest[0]["_timestamp"]))
     try:
         end = last_week + timedelta(weeks=1)
@@ -355,16 +365,30 @@ def summaries_data_set() -> DataSet | None:
 
 
 def _live(record: dict, now, cache: dict) -> dict:
-    """A stored summary with its staleness judged again, now."""
+    """A stored summary with its staleness judged again, now.
+
+    ``cache`` maps data set names to data sets; names not in it are looked up (one
+    query per call), so callers with many records fill it first with :func:`_load`.
+    """
     names = [n for n in (record.get("sources") or "").split(",") if n]
-    key = tuple(names)
-    if key not in cache:
-        found = list(DataSet.objects.filter(name__in=names))
-        cache[key] = freshness_of(found, now) if found else None
-    fresh = cache[key]
-    if fresh is not None:
-        record = {**record, **fresh}
-    return record
+    missing = [n for n in names if n not in cache]
+    if missing:
+        _load(cache, missing)
+    found = [cache[n] for n in names if cache.get(n) is not None]
+    if not found:
+        return record
+    return {**record, **freshness_of(found, now)}
+
+
+def _load(cache: dict, names) -> None:
+    """Fetch data sets by name into ``cache`` (None for names that do not exist)."""
+    names = list(dict.fromkeys(names))
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        for data_set in DataSet.objects.filter(name__in=chunk):
+            cache[data_set.name] = data_set
+        for name in chunk:
+            cache.setdefault(name, None)
 
 
 def all_summaries(*, now=None, data_set: DataSet | None = None) -> list[dict]:
@@ -375,9 +399,10 @@ def all_summaries(*, now=None, data_set: DataSet | None = None) -> list[dict]:
         return []
     from performance_platform.datastore.models import Record
 
+    rows = list(Record.objects.filter(data_set=data_set).values_list("data", flat=True))
     cache: dict = {}
-    rows = Record.objects.filter(data_set=data_set).values_list("data", flat=True)
-    return [_live(row, now, cache) for row in rows.iterator(chunk_size=2000)]
+    _load(cache, (n for row in rows for n in (row.get("sources") or "").split(",") if n))
+    return [_live(row, now, cache) for row in rows]
 
 
 def service_kpis(service: str, *, now=None) -> dict[str, dict]:
@@ -409,9 +434,11 @@ def refresh_staleness(*, now=None) -> int:
         return 0
     from performance_platform.datastore.models import Record
 
+    rows = list(Record.objects.filter(data_set=data_set).values_list("data", flat=True))
     cache: dict = {}
+    _load(cache, (n for row in rows for n in (row.get("sources") or "").split(",") if n))
     changed = []
-    for row in Record.objects.filter(data_set=data_set).values_list("data", flat=True):
+    for row in rows:
         live = _live(row, now, cache)
         if live.get("stale") != row.get("stale") or live.get("last_updated") != row.get(
             "last_updated"

@@ -128,7 +128,7 @@ class Series:
 # --------------------------------------------------------------------------- text helpers
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_NARROW = frozenset("il.,:;'|!()[]{}1 -/\\\"`fjrtI")
+_NARROW = frozenset("il.,:;'|!()[]{} -/\\\"`fjrtI")
 _WIDE = frozenset("mwMW@%—…")
 
 
@@ -151,6 +151,8 @@ def _char_width(ch: str) -> float:
     if ch < "\u1100":
         if unicodedata.combining(ch):
             return 0.0
+        if ch.isdigit():
+            return 0.62  # figures are as wide as each other, and wider than most letters
         return 0.68 if ch.isupper() else 0.56
     return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6
 
@@ -163,17 +165,15 @@ def _text_width(text: str, size: float = FONT_SIZE) -> float:
 def _fit(text: str, width: float, size: float = FONT_SIZE) -> str:
     """``text``, cut short with an ellipsis if it would be wider than ``width``."""
     budget = width / size
+    room = budget - _char_width("…")
     used = 0.0
+    cut = None
     for index, ch in enumerate(text):
         used += _char_width(ch)
+        if cut is None and used > room:
+            cut = index
         if used > budget:
-            room = budget - 0.9  # the ellipsis
-            used = 0.0
-            for cut, ch2 in enumerate(text):
-                used += _char_width(ch2)
-                if used > room:
-                    return text[:cut].rstrip() + "…" if cut else "…"
-            return text[:index] + "…"  # pragma: no cover - the loop above always returns
+            return text[:cut].rstrip() + "…"
     return text
 
 
@@ -200,6 +200,7 @@ def _f(value: float) -> str:
 
 
 # --------------------------------------------------------------------------- numbers
+
 
 def _num(value) -> float | None:
     """A finite float (clamped to +/- LIMIT), or None for a gap."""
@@ -236,7 +237,7 @@ def _safe_call(function: Callable, value, fallback: Callable) -> str:
     """``function(value)`` as clean text; a formatter that fails falls back to the default."""
     try:
         return _clean(function(value))
-    except Exception:  # noqa: BLE001 - a caller's formatter must not break the page
+    except Exception:  # a caller's formatter must not break the page
         return _clean(fallback(value))
 
 
@@ -262,6 +263,7 @@ def _nice_ticks(low: float, high: float, count: int) -> list[float]:
 
 
 # --------------------------------------------------------------------------- x axis
+
 
 def _timestamp(value: date) -> float:
     if isinstance(value, datetime):
@@ -368,6 +370,7 @@ def _keyed(points, axis: _XAxis) -> list[tuple[float, float | None, object]]:
 
 # --------------------------------------------------------------------------- shapes
 
+
 def _polygon(points: Iterable[tuple[float, float]]) -> str:
     return "M" + "L".join(f"{x:.2f},{y:.2f}" for x, y in points) + "Z"
 
@@ -384,7 +387,9 @@ def _star(points: int, outer: float, inner: float, turn: float = 0.0) -> str:
 def _marker_path(shape: str, r: float) -> str:
     """The outline of a marker centred on 0,0, about ``2r`` across."""
     if shape == "circle":
-        return f"M{-r:.2f},0a{r:.2f},{r:.2f} 0 1,0 {2 * r:.2f},0a{r:.2f},{r:.2f} 0 1,0 {-2 * r:.2f},0Z"
+        return (
+            f"M{-r:.2f},0a{r:.2f},{r:.2f} 0 1,0 {2 * r:.2f},0a{r:.2f},{r:.2f} 0 1,0 {-2 * r:.2f},0Z"
+        )
     if shape == "square":
         s = r * 0.9
         return _polygon([(-s, -s), (s, -s), (s, s), (-s, s)])
@@ -423,7 +428,8 @@ def _luminance(colour: str) -> float:
 
 _PATTERN_MARKS = {
     "diagonal": '<path d="M-2,2l4,-4M0,8l8,-8M6,10l4,-4" stroke="{ink}" stroke-width="1.5"/>',
-    "dots": '<circle cx="2" cy="2" r="1.3" fill="{ink}"/><circle cx="6" cy="6" r="1.3" fill="{ink}"/>',
+    "dots": '<path d="M2,2m-1.3,0a1.3,1.3 0 1,0 2.6,0a1.3,1.3 0 1,0 -2.6,0'
+    'M6,6m-1.3,0a1.3,1.3 0 1,0 2.6,0a1.3,1.3 0 1,0 -2.6,0" fill="{ink}"/>',
     "horizontal": '<path d="M0,2h8M0,6h8" stroke="{ink}" stroke-width="1.5"/>',
     "back-diagonal": '<path d="M-2,6l4,4M0,0l8,8M6,-2l4,4" stroke="{ink}" stroke-width="1.5"/>',
     "vertical": '<path d="M2,0v8M6,0v8" stroke="{ink}" stroke-width="1.5"/>',
@@ -446,6 +452,7 @@ def _pattern(pattern_id: str, index: int) -> str:
 
 
 # --------------------------------------------------------------------------- layout helpers
+
 
 def _spread(wanted: list[float], gap: float, low: float, high: float) -> list[float]:
     """Positions as near ``wanted`` as possible, at least ``gap`` apart, within low..high.
@@ -512,7 +519,8 @@ def _empty(prefix: str, title: str, width: int, height: int, desc: str = NO_DATA
     title = _clean(title)
     height = min(height, 60)
     size = min(FONT_SIZE, max(8, height // 2))
-    parts = _open(prefix, "empty", width, height, f"{title} ({NO_DATA.lower()})", desc)
+    title = f"{title} ({NO_DATA.lower()})" if title else NO_DATA
+    parts = _open(prefix, "empty", width, height, title, desc)
     parts.append(
         f'<text class="pp-no-data" x="{width / 2:g}" y="{height / 2 + size * 0.35:.1f}"'
         f' text-anchor="middle" font-size="{size}" fill="{SECONDARY_TEXT}">{NO_DATA}</text></svg>'
@@ -525,6 +533,7 @@ def _join_desc(*parts: str) -> str:
 
 
 # --------------------------------------------------------------------------- descriptions
+
 
 def describe_trend(
     series_label: str,
@@ -589,6 +598,7 @@ def _annotations(raw) -> list[tuple[object, str]]:
 
 # --------------------------------------------------------------------------- axes
 
+
 class _Frame:
     """The plot area of a chart with axes: y scale, ticks, x axis, margins."""
 
@@ -616,13 +626,15 @@ class _Frame:
         ticks = _nice_ticks(low, high, count)
         self.low = low if fixed_low else min(ticks[0], low)
         self.high = high if fixed_high else max(ticks[-1], high)
-        self.ticks = [t for t in ticks if self.low - 1e-9 * abs(t) <= t <= self.high + 1e-9 * abs(t)]
+        self.ticks = [
+            t for t in ticks if self.low - 1e-9 * abs(t) <= t <= self.high + 1e-9 * abs(t)
+        ]
         step = (ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
         fallback = _percent_tick(step) if percent else _format_default
         formatter = tick_format or fallback
         self.tick_labels = [_safe_call(formatter, t, fallback) for t in self.ticks]
         label_room = max((_text_width(t, SMALL_FONT_SIZE) for t in self.tick_labels), default=0)
-        self.left = min(label_room + 12, width * 0.3)
+        self.left = min(label_room + 14, width * 0.3)
         self.right = width - min(right, width * 0.35)
         axis.place(self.left, self.right)
 
@@ -664,8 +676,14 @@ class _Frame:
             if previous - px < widest + 10:
                 continue
             label = _fit(_safe_call(x_format, x, _default_x_label), widest, SMALL_FONT_SIZE)
+            half = _text_width(label, SMALL_FONT_SIZE) / 2
+            anchor, tx = "middle", px
+            if px - half < 2:  # would run off the left edge
+                anchor, tx = "start", 2.0
+            elif px + half > self.width - 2:
+                anchor, tx = "end", self.width - 2.0
             out.append(
-                f'<text x="{_f(px)}" y="{_f(self.bottom + 18)}" text-anchor="middle">'
+                f'<text x="{_f(tx)}" y="{_f(self.bottom + 18)}" text-anchor="{anchor}">'
                 f"{_esc(label)}</text>"
             )
             previous = px
@@ -693,6 +711,20 @@ def _annotation_rows(pixels: list[float | None]) -> tuple[list[int], int]:
             rows.append(px)
             chosen.append(len(rows) - 1)
     return chosen, len(rows)
+
+
+def _framed(axis: _XAxis, note_keys: list, **options) -> tuple[_Frame, list[int]]:
+    """The frame of a chart, with room above the plot for the annotation markers, and the
+    row each marker sits in (-1: not drawn, its x is outside the axis)."""
+    shown = [key if axis.contains(key) else None for key in note_keys]
+    top = 12 + (22 if any(key is not None for key in shown) else 0)
+    frame = _Frame(axis=axis, top=top, **options)
+    rows, count = _annotation_rows([None if k is None else axis.pixel(k) for k in shown])
+    if count > 1:
+        frame = _Frame(axis=axis, top=12 + 22 * count, **options)
+        rows, _ = _annotation_rows([None if k is None else axis.pixel(k) for k in shown])
+        rows = [min(row, count - 1) for row in rows]
+    return frame, rows
 
 
 def _draw_annotations(frame: _Frame, annotations, keys, rows) -> str:
@@ -735,9 +767,7 @@ def _end_labels(frame: _Frame, ends: list[tuple[int, float, float, str, str]], g
                 f' stroke="{colour}" stroke-width="1" fill="none"/>'
             )
         out.append(swatch.format(x=_f(frame.right + 14), y=_f(y)))
-        out.append(
-            f'<text x="{_f(text_x)}" y="{_f(y + 5)}">{_esc(_fit(label, room))}</text></g>'
-        )
+        out.append(f'<text x="{_f(text_x)}" y="{_f(y + 5)}">{_esc(_fit(label, room))}</text></g>')
     out.append("</g>")
     return "".join(out)
 
@@ -748,6 +778,7 @@ def _label_room(labels: Iterable[str], width: int) -> float:
 
 
 # --------------------------------------------------------------------------- line chart
+
 
 def line_chart(
     series: Sequence[Series],
@@ -790,18 +821,16 @@ def line_chart(
     x_format = x_labels or _default_x_label
     notes = _annotations(annotations)
     note_keys = [axis.key(x) for x, _ in notes]
-    rows, row_count = _annotation_rows(
-        [key if axis.contains(key) else None for key in note_keys]
-    )
     low, high = min(values), max(values)
     floor, ceiling = _num(y_min), _num(y_max)
     if percent_axis:
         floor = 0.0 if floor is None else floor
         ceiling = 1.0 if ceiling is None else ceiling
-    frame = _Frame(
+    frame, rows = _framed(
+        axis,
+        note_keys,
         width=width,
         height=height,
-        axis=axis,
         low=min(low, 0.0 if floor is None else floor),
         high=max(high, high if ceiling is None else ceiling),
         tick_format=y_format,
@@ -809,14 +838,10 @@ def line_chart(
         fixed_low=floor is not None and floor <= low,
         fixed_high=ceiling is not None and ceiling >= high,
         right=_label_room((_clean(s.label) for s in series), width),
-        top=12 + 22 * row_count,
     )
-    rows = [row if axis.contains(key) else -1 for key, row in zip(note_keys, rows, strict=True)]
 
     if desc is None:
-        desc = " ".join(
-            describe_trend(s.label, s.points, value_format, x_format) for s in series
-        )
+        desc = " ".join(describe_trend(s.label, s.points, value_format, x_format) for s in series)
     description = _join_desc(desc, _annotation_desc(notes, x_format))
 
     spacing = (frame.right - frame.left) / max(len(axis.ticks) - 1, 1)
@@ -863,9 +888,7 @@ def line_chart(
             )
         parts.append("</g>")
         if last is not None:
-            swatch = (
-                f'<use href="#{prefix}-m{index}" x="{{x}}" y="{{y}}" fill="{colour}"/>'
-            )
+            swatch = f'<use href="#{prefix}-m{index}" x="{{x}}" y="{{y}}" fill="{colour}"/>'
             ends.append((index, last[0], last[1], _clean(one.label), swatch))
     parts.append(_end_labels(frame, ends))
     parts.append("</svg>")
@@ -873,6 +896,7 @@ def line_chart(
 
 
 # --------------------------------------------------------------------------- stacked areas
+
 
 def stacked_area_chart(
     series: Sequence[Series],
@@ -935,15 +959,13 @@ def stacked_area_chart(
     x_format = x_labels or _default_x_label
     notes = _annotations(annotations)
     note_keys = [axis.key(x) for x, _ in notes]
-    rows, row_count = _annotation_rows(
-        [key if axis.contains(key) else None for key in note_keys]
-    )
     edges = [edge for bands in stacks.values() for band in bands for edge in band]
     low, high = min(0.0, *edges), max(edges)
-    frame = _Frame(
+    frame, rows = _framed(
+        axis,
+        note_keys,
         width=width,
         height=height,
-        axis=axis,
         low=low,
         high=max(high, 1.0) if percent else high,
         tick_format=y_format,
@@ -951,13 +973,14 @@ def stacked_area_chart(
         fixed_low=False,
         fixed_high=percent and high <= 1.0 + 1e-9,
         right=_label_room((_clean(s.label) for s in series), width),
-        top=12 + 22 * row_count,
     )
     if desc is None:
         if percent:
             shares = [
-                [(x, stacks[key][i][1] - stacks[key][i][0]) if key in stacks else (x, None)
-                 for key, x in axis.ticks]
+                [
+                    (x, stacks[key][i][1] - stacks[key][i][0]) if key in stacks else (x, None)
+                    for key, x in axis.ticks
+                ]
                 for i in range(len(series))
             ]
             desc = " ".join(
@@ -1001,7 +1024,9 @@ def stacked_area_chart(
                 key = run[0]
                 xs = [xs[0] - 3, xs[0] + 3]
                 run = [key, key]
-            top = [f"{x:.1f},{y_of(stacks[key][index][1]):.1f}" for x, key in zip(xs, run, strict=True)]
+            top = [
+                f"{x:.1f},{y_of(stacks[key][index][1]):.1f}" for x, key in zip(xs, run, strict=True)
+            ]
             bottom = [
                 f"{x:.1f},{y_of(stacks[key][index][0]):.1f}"
                 for x, key in zip(reversed(xs), reversed(run), strict=True)
@@ -1021,7 +1046,6 @@ def stacked_area_chart(
         )
         ends.append((index, pixel(last_key), y_of((y0 + y1) / 2), _clean(one.label), swatch))
     if any(row >= 0 for row in rows):
-        rows = [row if axis.contains(key) else -1 for key, row in zip(note_keys, rows, strict=True)]
         parts.append(_draw_annotations(frame, notes, note_keys, rows))
     parts.append(_end_labels(frame, ends))
     parts.append("</svg>")
@@ -1029,6 +1053,7 @@ def stacked_area_chart(
 
 
 # --------------------------------------------------------------------------- bars
+
 
 def _bars(raw) -> list[tuple[str, float | None]]:
     out = []
@@ -1137,6 +1162,7 @@ def bar_chart(
 
 # --------------------------------------------------------------------------- funnel
 
+
 def funnel_chart(
     steps: Sequence[tuple[str, float | None]],
     *,
@@ -1213,6 +1239,7 @@ def funnel_chart(
 
 # --------------------------------------------------------------------------- sparkline
 
+
 def sparkline(
     points: Sequence[Point] | Sequence[float | None],
     *,
@@ -1247,18 +1274,27 @@ def sparkline(
             return height / 2
         return height - pad - (value - low) / (high - low) * (height - 2 * pad)
 
-    path, pen, last = [], "M", (0.0, 0.0)
-    for key, value, _ in keyed:
+    path, dots, run, last = [], [], [], (0.0, 0.0)
+    for key, value, _ in [*keyed, (None, None, None)]:
         if value is None:
-            pen = "M"
+            if len(run) == 1:  # a value on its own, between gaps: a dot, not an empty path
+                dots.append(run[0])
+            run = []
             continue
         last = (axis.pixel(key), y_of(value))
-        path.append(f"{pen}{last[0]:.1f},{last[1]:.1f}")
-        pen = "L"
+        path.append(f"{'L' if run else 'M'}{last[0]:.1f},{last[1]:.1f}")
+        run.append(last)
+    dots = [dot for dot in dots if dot != last]
     parts = _open(prefix, "sparkline", width, height, title, desc)
     parts.append(
         f'<path class="pp-line" d="{"".join(path)}" fill="none" stroke="{PALETTE[0]}"'
         f' stroke-width="1.5" stroke-linejoin="round"/>'
+    )
+    parts.extend(
+        f'<circle class="pp-point" cx="{_f(x)}" cy="{_f(y)}" r="1.5" fill="{PALETTE[0]}"/>'
+        for x, y in dots
+    )
+    parts.append(
         f'<circle class="pp-latest" cx="{_f(last[0])}" cy="{_f(last[1])}" r="2.5"'
         f' fill="{PALETTE[0]}"/></svg>'
     )

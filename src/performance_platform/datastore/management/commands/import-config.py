@@ -28,3 +28,8 @@ class Command(BaseCommand):
                     counts["transforms unchanged"],
                 )
             )
+        if counts.get("organisations") or counts.get("dashboards"):
+            self.stdout.write(
+                f"Organisations: {counts['organisations']} imported; "
+                f"dashboards: {counts['dashboards']} imported."
+            )
