@@ -128,7 +128,10 @@ class Series:
 # --------------------------------------------------------------------------- text helpers
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_NARROW = frozenset("il.,:;'|!()[]{} -/\\\"`fjrtI")
+# Character widths in ems, erring wide (close to DejaVu Sans; Arial and GDS Transport are
+# narrower), so that labels are cut short rather than overlap.
+_NARROW = frozenset("il.,:;'|!")
+_MEDIUM = frozenset('()[]{} -/\\"`fjrtI')
 _WIDE = frozenset("mwMW@%—…")
 
 
@@ -145,15 +148,17 @@ def _esc(text) -> str:
 
 def _char_width(ch: str) -> float:
     if ch in _NARROW:
-        return 0.3
+        return 0.32
+    if ch in _MEDIUM:
+        return 0.42
     if ch in _WIDE:
-        return 0.9
+        return 0.95
     if ch < "\u1100":
         if unicodedata.combining(ch):
             return 0.0
         if ch.isdigit():
-            return 0.62  # figures are as wide as each other, and wider than most letters
-        return 0.68 if ch.isupper() else 0.56
+            return 0.64  # figures are all one width, wider than most letters
+        return 0.74 if ch.isupper() else 0.62
     return 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6
 
 
@@ -503,14 +508,23 @@ def _size(value, default: int, minimum: int) -> int:
     return int(max(minimum, min(number, 10_000)))
 
 
+_KIND_DESC = {
+    "line": "A line chart.",
+    "area": "A stacked area chart.",
+    "bar": "A bar chart.",
+    "funnel": "A funnel chart.",
+    "sparkline": "A sparkline.",
+}
+
+
 def _open(prefix: str, kind: str, width: float, height: float, title: str, desc: str) -> list:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" class="pp-chart pp-chart--{kind}"'
         f' role="img" aria-labelledby="{prefix}-title {prefix}-desc"'
         f' viewBox="0 0 {width:g} {height:g}" width="100%" focusable="false"'
         f' font-family="inherit" font-size="{FONT_SIZE}">',
-        f'<title id="{prefix}-title">{_esc(title)}</title>',
-        f'<desc id="{prefix}-desc">{_esc(desc)}</desc>',
+        f'<title id="{prefix}-title">{_esc(title) or "Chart"}</title>',
+        f'<desc id="{prefix}-desc">{_esc(desc) or _KIND_DESC.get(kind, "Chart.")}</desc>',
     ]
 
 
@@ -663,30 +677,33 @@ class _Frame:
         ticks = self.axis.ticks
         if not ticks:
             return ""
-        sample = {0, len(ticks) // 2, len(ticks) - 1}
+        cap = (self.right - self.left) / 2
+        sample = range(len(ticks)) if len(ticks) <= 24 else range(0, len(ticks), len(ticks) // 6)
         widest = max(
             _text_width(_safe_call(x_format, ticks[i][1], _default_x_label), SMALL_FONT_SIZE)
-            for i in sample
+            for i in [*sample, len(ticks) - 1]
         )
-        widest = min(widest * 1.1, (self.right - self.left) / 2)
+        widest = min(widest, cap)
         out = [f'<g class="pp-axis pp-axis--x" font-size="12" fill="{TEXT}">']
-        previous = math.inf
+        previous = math.inf  # the left edge of the last label placed
         for key, x in reversed(ticks):
             px = self.axis.pixel(key)
-            if previous - px < widest + 10:
-                continue
-            label = _fit(_safe_call(x_format, x, _default_x_label), widest, SMALL_FONT_SIZE)
+            if previous - px < widest / 2 + 8:
+                continue  # cheap test first: most labels are skipped without formatting
+            label = _fit(_safe_call(x_format, x, _default_x_label), cap, SMALL_FONT_SIZE)
             half = _text_width(label, SMALL_FONT_SIZE) / 2
-            anchor, tx = "middle", px
+            anchor, tx, left_edge = "middle", px, px - half
             if px - half < 2:  # would run off the left edge
-                anchor, tx = "start", 2.0
+                anchor, tx, left_edge = "start", 2.0, 2.0
             elif px + half > self.width - 2:
-                anchor, tx = "end", self.width - 2.0
+                anchor, tx, left_edge = "end", self.width - 2.0, self.width - 2 - 2 * half
+            if left_edge + 2 * half > previous - 8:
+                continue
             out.append(
                 f'<text x="{_f(tx)}" y="{_f(self.bottom + 18)}" text-anchor="{anchor}">'
                 f"{_esc(label)}</text>"
             )
-            previous = px
+            previous = left_edge
         out.append(
             f'<line class="pp-axis-line" x1="{_f(self.left)}" x2="{_f(self.right)}"'
             f' y1="{_f(self.bottom)}" y2="{_f(self.bottom)}" stroke="{SECONDARY_TEXT}"/></g>'
@@ -1111,39 +1128,45 @@ def bar_chart(
         return bottom - (value - low) / (high - low) * (bottom - top)
 
     zero = y_of(0.0)
-    # Labels: shown for every bar if there is room, else for every n-th.
-    every = max(1, math.ceil(36 / band)) if band < 36 else 1
+    # Values shrink (down to 10px) to fit their bars. If there are still too many bars for
+    # their values or labels, every n-th bar, counting back from the last, is written.
+    widest = max(_text_width(text, FONT_SIZE) for text in texts) * 1.1  # bold
+    value_size = FONT_SIZE
+    if widest > band - 4:
+        value_size = max(10, int(FONT_SIZE * (band - 4) / widest))
+    value_width = widest * value_size / FONT_SIZE
+    every = max(math.ceil(36 / band), math.ceil((value_width + 4) / band), 1)
     label_room = band * every - 6
     bar_width = min(band * 0.7, 120)
-    value_size = FONT_SIZE
-    widest = max(_text_width(text, FONT_SIZE) for text in texts)
-    if widest > band - 4:
-        value_size = max(8, int(FONT_SIZE * (band - 4) / widest))
 
     parts = _open(prefix, "bar", width, height, title, desc)
     parts.append(f'<g class="pp-bars" fill="{TEXT}">')
     for index, ((label, value), text) in enumerate(zip(items, texts, strict=True)):
         centre = left + band * (index + 0.5)
         parts.append('<g class="pp-bar">')
-        if value is None:
+        written = index % every == (len(items) - 1) % every
+        if value is None and written:
             parts.append(
                 f'<text class="pp-bar-value pp-no-data" x="{_f(centre)}" y="{_f(zero - 6)}"'
                 f' text-anchor="middle" font-size="{value_size}" fill="{SECONDARY_TEXT}">'
                 f"{_esc(text)}</text>"
             )
-        else:
+        elif value is not None:
             y = y_of(value)
             parts.append(
                 f'<rect x="{_f(centre - bar_width / 2)}" y="{_f(min(y, zero))}"'
                 f' width="{_f(bar_width)}" height="{_f(abs(zero - y))}" fill="{PALETTE[0]}"/>'
             )
             text_y = y - 6 if value >= 0 else y + value_size + 2
-            parts.append(
-                f'<text class="pp-bar-value" x="{_f(centre)}" y="{_f(text_y)}"'
-                f' text-anchor="middle" font-size="{value_size}" font-weight="bold">'
-                f"{_esc(text)}</text>"
-            )
-        if index % every == (len(items) - 1) % every:
+            if written:
+                half = value_width / 2 + 2  # keep the value inside the chart at the edges
+                text_x = min(max(centre, half), width - half)
+                parts.append(
+                    f'<text class="pp-bar-value" x="{_f(text_x)}" y="{_f(text_y)}"'
+                    f' text-anchor="middle" font-size="{value_size}" font-weight="bold">'
+                    f"{_esc(text)}</text>"
+                )
+        if written:
             lines = _wrap(label, label_room, 2, SMALL_FONT_SIZE)
             spans = "".join(
                 f'<tspan x="{_f(centre)}" y="{_f(label_top + 16 + 15 * n)}">{_esc(line)}</tspan>'
@@ -1274,25 +1297,28 @@ def sparkline(
             return height / 2
         return height - pad - (value - low) / (high - low) * (height - 2 * pad)
 
-    path, dots, run, last = [], [], [], (0.0, 0.0)
-    for key, value, _ in [*keyed, (None, None, None)]:
+    runs: list[list[tuple[float, float]]] = [[]]
+    for key, value, _ in keyed:
         if value is None:
-            if len(run) == 1:  # a value on its own, between gaps: a dot, not an empty path
-                dots.append(run[0])
-            run = []
+            if runs[-1]:
+                runs.append([])
             continue
-        last = (axis.pixel(key), y_of(value))
-        path.append(f"{'L' if run else 'M'}{last[0]:.1f},{last[1]:.1f}")
-        run.append(last)
-    dots = [dot for dot in dots if dot != last]
+        runs[-1].append((axis.pixel(key), y_of(value)))
+    runs = [run for run in runs if run]
+    last = runs[-1][-1]
+    path = "".join("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in run) for run in runs if run[1:])
     parts = _open(prefix, "sparkline", width, height, title, desc)
-    parts.append(
-        f'<path class="pp-line" d="{"".join(path)}" fill="none" stroke="{PALETTE[0]}"'
-        f' stroke-width="1.5" stroke-linejoin="round"/>'
-    )
+    if path:
+        parts.append(
+            f'<path class="pp-line" d="{path}" fill="none" stroke="{PALETTE[0]}"'
+            ' stroke-width="1.5" stroke-linejoin="round"/>'
+        )
+    # A value on its own between gaps is a dot (the latest has its own, bigger dot).
     parts.extend(
-        f'<circle class="pp-point" cx="{_f(x)}" cy="{_f(y)}" r="1.5" fill="{PALETTE[0]}"/>'
-        for x, y in dots
+        f'<circle class="pp-point" cx="{_f(run[0][0])}" cy="{_f(run[0][1])}" r="1.5"'
+        f' fill="{PALETTE[0]}"/>'
+        for run in runs[:-1]
+        if len(run) == 1
     )
     parts.append(
         f'<circle class="pp-latest" cx="{_f(last[0])}" cy="{_f(last[1])}" r="2.5"'

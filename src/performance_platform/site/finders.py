@@ -17,6 +17,7 @@ the built CSS is missing (see the ``asset`` tag in :mod:`.templatetags.pp`).
 """
 
 import os
+import posixpath
 from pathlib import Path
 
 from django.conf import settings
@@ -78,7 +79,8 @@ class GovukFrontendFinder(BaseFinder):
         relative = path.replace(os.sep, "/")
         if not relative.startswith(PREFIX + "/"):
             return None
-        relative = relative[len(PREFIX) + 1 :]
+        # Normalise first, so "assets/fonts/../../index.scss" is judged as "index.scss".
+        relative = posixpath.normpath(relative[len(PREFIX) + 1 :])
         if not wanted(relative):
             return None
         try:

@@ -107,7 +107,9 @@ def sitemap_entries() -> list[dict]:
         {"path": HOME_PATH, "lastmod": latest_any},
         {"path": SERVICES_PATH, "lastmod": latest_service},
     ]
-    entries += [{"path": dashboard_url(slug), "lastmod": updated} for slug, _, updated in dashboards]
+    entries += [
+        {"path": dashboard_url(slug), "lastmod": updated} for slug, _, updated in dashboards
+    ]
     return entries
 
 

@@ -1,9 +1,9 @@
 """Routes of the public site. Included by the project's URL map before the legacy ``/<name>``
 data route, which would otherwise take ``/performance``."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import dashboard_views, views
 
 app_name = "site"
 
@@ -15,4 +15,30 @@ urlpatterns = [
     path("performance.json", views.home_json, name="home-json"),
     path("performance/", views.trailing_slash, name="home-slash"),
     path("performance/accessibility", views.accessibility, name="accessibility"),
+    path("performance/services", dashboard_views.services_page, name="services"),
+    path("performance/services.json", dashboard_views.services_json, name="services-json"),
+    path("performance/services.csv", dashboard_views.services_csv, name="services-csv"),
+    re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)\.json$",
+        dashboard_views.dashboard_json,
+        name="dashboard-json",
+    ),
+    re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)$", dashboard_views.dashboard, name="dashboard"
+    ),
+    re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<path>[a-z0-9][a-z0-9/-]*)\.json$",
+        dashboard_views.module_json,
+        name="module-json",
+    ),
+    re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<path>[a-z0-9][a-z0-9/-]*)\.csv$",
+        dashboard_views.module_csv,
+        name="module-csv",
+    ),
+    re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<path>[a-z0-9][a-z0-9/-]*)$",
+        dashboard_views.module_page,
+        name="module",
+    ),
 ]

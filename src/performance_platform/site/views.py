@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 def is_site_path(path: str) -> bool:
     """Whether ``path`` belongs to the public site (and so gets HTML error pages)."""
-    return path == pages.HOME_PATH or path.startswith((pages.HOME_PATH + "/", pages.HOME_PATH + "."))
+    return path == pages.HOME_PATH or path.startswith(
+        (pages.HOME_PATH + "/", pages.HOME_PATH + ".")
+    )
 
 
 @require_safe

@@ -1,0 +1,281 @@
+"""What the dashboard, module and services pages show, as plain data for templates.
+
+Views stay thin: they call these functions and pick a template, a ``.json`` or a
+``.csv``. Rendered pages are kept in the cache under a key made of everything they
+depend on (the dashboard's last change, the version of every data set its modules
+read, the KPI summaries' version), so a warm page is one cheap query and a cache read,
+and any write to the data changes the key at once: never a stale figure.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from performance_platform import formatting
+from performance_platform.dashboards.models import Dashboard, Module
+from performance_platform.datastore.models import DataSet
+from performance_platform.kpis.summaries import service_kpis, summaries_data_set
+
+from . import modules as module_views
+
+# The dashboard's KPI tiles, in the order the original's self-service dashboards used.
+TILES = [
+    ("transactions_per_year", "Transactions per year", {"type": "number", "magnitude": True}),
+    ("cost_per_transaction", "Cost per transaction", "currency"),
+    ("user_satisfaction", "User satisfaction", "percent"),
+    ("completion_rate", "Completion rate", "percent"),
+    ("digital_takeup", "Digital take-up", "percent"),
+]
+PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("quarter", "Quarter")]
+EARLIEST = date(2000, 1, 1)
+PAGE_CACHE_SECONDS = 600
+
+
+class PageInputError(ValueError):
+    """A query parameter on a page that cannot be used; shown as a friendly error."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def published_dashboard(slug: str) -> Dashboard:
+    """The published dashboard with this slug, or 404 (other states are not public)."""
+    found = (
+        Dashboard.objects.filter(slug=slug, status="published")
+        .select_related("organisation__parent__parent", "kpi_group")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such dashboard")
+    return found
+
+
+def kpi_tiles(dashboard: Dashboard, *, now=None) -> list[dict]:
+    """The dashboard's KPI tiles: value, period, change in words, last updated, stale."""
+    group = dashboard.kpi_group.name if dashboard.kpi_group_id else dashboard.slug
+    figures = service_kpis(group, now=now)
+    tiles = []
+    for key, title, fmt in TILES:
+        record = figures.get(key)
+        if record is None:
+            if key == "transactions_per_year":
+                continue
+            tiles.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "value": formatting.format_html(None, fmt),
+                    "has_value": False,
+                }
+            )
+            continue
+        updated = record.get("last_updated")
+        tiles.append(
+            {
+                "key": key,
+                "title": title,
+                "value": formatting.format_html(record.get("value"), fmt),
+                "has_value": record.get("value") is not None,
+                "period": record.get("period_label") or "",
+                "change_text": record.get("change_text") or "",
+                "direction": record.get("direction"),
+                "last_updated": formatting.format_date(updated) if updated else "",
+                "stale": bool(record.get("stale")),
+                "api_url": f"/data/performance-platform/kpi-summaries?filter_by=service:{group}"
+                f"&filter_by=kpi:{key}",
+            }
+        )
+    return tiles
+
+
+def organisation_facts(dashboard: Dashboard) -> dict:
+    org = dashboard.organisation
+    return {
+        "department": org.department() if org else None,
+        "agency": org.agency() if org else None,
+    }
+
+
+def _versions(module_list) -> str:
+    """A fingerprint of every data set the modules read (versions change on every write)."""
+    pairs = {(m.data_group_id, m.data_type_id) for m in module_list if m.data_group_id}
+    if not pairs:
+        return "-"
+    condition = Q()
+    for group, dtype in pairs:
+        condition |= Q(data_group_id=group, data_type_id=dtype)
+    rows = DataSet.objects.filter(condition).values_list("pk", "version").order_by("pk")
+    return ",".join(f"{pk}:{version}" for pk, version in rows)
+
+
+def cache_key(kind: str, dashboard: Dashboard, extra: str) -> str:
+    """A page-cache key covering everything the page depends on."""
+    all_modules = list(Module.objects.filter(dashboard=dashboard))
+    summaries = summaries_data_set()
+    parts = [
+        kind,
+        dashboard.slug,
+        dashboard.updated_at.isoformat(),
+        _versions(all_modules),
+        str(summaries.version if summaries else 0),
+        extra,
+        # Freshness and "users online now" change with the clock: at most an hour old.
+        timezone.now().strftime("%Y%m%d%H"),
+    ]
+    return "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cached(key: str, build):
+    """``build()`` once per key (for PAGE_CACHE_SECONDS)."""
+    found = cache.get(key)
+    if found is not None:
+        return found
+    value = build()
+    cache.set(key, value, PAGE_CACHE_SECONDS)
+    return value
+
+
+@dataclass
+class DashboardPage:
+    dashboard: Dashboard
+    tiles: list[dict]
+    modules: list
+    annotations: list
+    department: object
+    agency: object
+
+
+def dashboard_page(dashboard: Dashboard, *, now=None) -> DashboardPage:
+    """The dashboard page: KPI tiles, then the modules in order."""
+    now = now or datetime.now(UTC)
+    annotations = list(dashboard.annotations.all())
+    top = (
+        dashboard.modules.filter(parent__isnull=True)
+        .select_related("data_group", "data_type")
+        .prefetch_related("children")
+    )
+    base = f"/performance/{dashboard.slug}"
+    views = [module_views.render(m, annotations=annotations, now=now, base_url=base) for m in top]
+    facts = organisation_facts(dashboard)
+    return DashboardPage(
+        dashboard,
+        kpi_tiles(dashboard, now=now),
+        views,
+        annotations,
+        facts["department"],
+        facts["agency"],
+    )
+
+
+def find_module(dashboard: Dashboard, path: list[str]) -> tuple[Module, str]:
+    """The module at ``/performance/<dashboard>/<path...>`` and its base URL, or 404."""
+    parent = None
+    base = f"/performance/{dashboard.slug}"
+    module = None
+    for index, slug in enumerate(path):
+        module = (
+            Module.objects.filter(dashboard=dashboard, parent=parent, slug=slug)
+            .select_related("data_group", "data_type")
+            .first()
+        )
+        if module is None:
+            raise Http404("No such module")
+        if index < len(path) - 1:
+            if module.type not in ("section", "tab"):
+                raise Http404("No such module")
+            base = f"{base}/{slug}"
+            parent = module
+    if module is None:
+        raise Http404("No such module")
+    return module, base
+
+
+def parse_month(text: str, field: str) -> date:
+    """A "YYYY-MM" month from the date form."""
+    try:
+        year, month = text.split("-")
+        when = date(int(year), int(month), 1)
+    except (ValueError, AttributeError):
+        raise PageInputError(field, "Enter a month as a year and month, like 2025-04")
+    if when < EARLIEST or when > date.today() + timedelta(days=366):
+        raise PageInputError(field, f"Enter a month between {EARLIEST:%B %Y} and next year")
+    return when
+
+
+def date_range_from(query) -> tuple[module_views.Range | None, dict, list]:
+    """The module page's date form: (range or None, form values, errors)."""
+    values = {
+        "from": (query.get("from") or "")[:20],
+        "to": (query.get("to") or "")[:20],
+        "period": (query.get("period") or "")[:20],
+    }
+    errors = []
+    if not values["from"] and not values["to"] and not values["period"]:
+        return None, values, errors
+    start = end = None
+    try:
+        start = parse_month(values["from"], "from") if values["from"] else None
+    except PageInputError as exc:
+        errors.append(exc)
+    try:
+        end = parse_month(values["to"], "to") if values["to"] else None
+    except PageInputError as exc:
+        errors.append(exc)
+    period = values["period"] or None
+    if period is not None and period not in dict(PERIODS):
+        errors.append(PageInputError("period", "Choose a period: day, week, month or quarter"))
+        period = None
+    if start and end and end < start:
+        errors.append(PageInputError("to", "The end month must be the same as or after the start"))
+    if errors:
+        return None, values, errors
+    today = date.today()
+    start = start or date(today.year - 1, today.month, 1)
+    end = end or date(today.year, today.month, 1)
+    end_exclusive = date(end.year + (end.month == 12), end.month % 12 + 1, 1)
+    if period == "day" and (end_exclusive - start).days > 731:
+        errors.append(PageInputError("period", "Choose weeks or longer for more than two years"))
+        return None, values, errors
+    rng = module_views.Range(
+        datetime(start.year, start.month, start.day, tzinfo=UTC),
+        datetime(end_exclusive.year, end_exclusive.month, 1, tzinfo=UTC),
+        period,
+    )
+    return rng, values, errors
+
+
+def table_csv(table) -> str:
+    """A table as CSV text (formulas escaped, as the read API's CSV does)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.label for c in table.columns])
+    for row in table.as_records():
+        writer.writerow([_csv_cell(value) for value in row.values()])
+    return "\ufeff" + out.getvalue()
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    # A cell starting with =, +, - or @ is a formula to a spreadsheet: make it text.
+    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,317 @@
+"""Views of the services index, dashboards and module pages, with their .json and .csv twins.
+
+Thin: the figures come from :mod:`.services`, :mod:`.dashboard_pages` and
+:mod:`.modules`. Dashboard and module pages are cached whole, keyed on every input (see
+:func:`dashboard_pages.cache_key`), and every response carries B8's ``Cache-Control``
+and a strong ETag (:mod:`.caching`).
+"""
+
+import csv
+import io
+from urllib.parse import urlencode
+
+import orjson
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+
+from . import caching, dashboard_pages, services
+from . import modules as module_views
+
+JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
+
+
+def _json(payload, status: int = 200) -> HttpResponse:
+    body = orjson.dumps(payload, option=orjson.OPT_INDENT_2)
+    return HttpResponse(body, content_type=JSON, status=status)
+
+
+def _csv(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=CSV)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- services index ------------------------------------------------------------------------
+
+
+def _services_state(request):
+    query = request.GET
+    text = (query.get("filter") or "")[:200]
+    department = (query.get("department") or "")[:200]
+    everything = services.services()
+    rows = services.apply_filter(everything, text, department)
+    rows, key, order = services.sort(
+        rows, (query.get("sortby") or "")[:50], (query.get("sortorder") or "")[:10]
+    )
+    return everything, rows, text, department, key, order
+
+
+@caching.public_page(caching.PAGE_MAX_AGE)
+def services_page(request):
+    """``/performance/services``: filter, sort and totals, all in the URL."""
+    everything, rows, text, department, key, order = _services_state(request)
+    departments, agencies = services.department_choices(everything)
+    labels = dict(departments) | dict(agencies)
+    base = {"filter": text, "department": department}
+    columns = []
+    for col_key, label, numeric in [
+        ("name", "Service", False),
+        ("department", "Department", False),
+    ] + [(k, lab, True) for k, lab, _f, _kind in services.COLUMNS]:
+        active = col_key == key
+        next_order = (
+            ("asc" if order == "desc" else "desc") if active else ("asc" if not numeric else "desc")
+        )
+        params = {
+            k: v for k, v in {**base, "sortby": col_key, "sortorder": next_order}.items() if v
+        }
+        columns.append(
+            {
+                "key": col_key,
+                "label": label,
+                "numeric": numeric,
+                "aria_sort": ("ascending" if order == "asc" else "descending")
+                if active
+                else "none",
+                "sort_url": f"/performance/services?{urlencode(params)}",
+                "next_order_words": "ascending" if next_order == "asc" else "descending",
+            }
+        )
+    from performance_platform.formatting import format_html
+
+    table_rows = []
+    for row in rows:
+        cells = []
+        for col_key, _label, fmt, _kind in services.COLUMNS:
+            record = row.kpis.get(col_key) or {}
+            cells.append(
+                {
+                    "value": format_html(record.get("value"), fmt, missing="table"),
+                    "period": record.get("period_label") if record.get("value") is not None else "",
+                    "stale": bool(record.get("stale")),
+                }
+            )
+        org = row.department or row.agency
+        table_rows.append(
+            {
+                "slug": row.slug,
+                "title": row.title,
+                "department": org["name"] if org else "",
+                "cells": cells,
+            }
+        )
+    kept = {k: v for k, v in {**base, "sortby": key, "sortorder": order}.items() if v}
+    html = render_to_string(
+        "site/services.html",
+        {
+            "nav": "services",
+            "rows": rows,
+            "table_rows": table_rows,
+            "columns": columns,
+            "aggregates": services.aggregates(rows),
+            "departments": departments,
+            "agencies": agencies,
+            "filter_text": text,
+            "department": department,
+            "department_label": labels.get(department, ""),
+            "sort_key": key,
+            "sort_order": order,
+            "query_string": urlencode(kept),
+        },
+        request=request,
+    )
+    return HttpResponse(html)
+
+
+@caching.public_page(caching.PAGE_MAX_AGE)
+def services_json(request):
+    """The services index as JSON: the same filter and sort as the page."""
+    _everything, rows, text, department, key, order = _services_state(request)
+    return _json(
+        {
+            "filter": text,
+            "department": department,
+            "sort_by": key,
+            "sort_order": order,
+            "aggregates": [
+                {k: a[k] for k in ("key", "label", "kind", "value", "count")}
+                for a in services.aggregates(rows)
+            ],
+            "services": services.as_records(rows),
+        }
+    )
+
+
+@caching.public_page(caching.PAGE_MAX_AGE)
+def services_csv(request):
+    """The services index as CSV."""
+    _everything, rows, *_ = _services_state(request)
+    records = services.as_records(rows)
+    out = io.StringIO()
+    fields = list(records[0]) if records else ["slug", "service", "url", "department", "agency"]
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: dashboard_pages._csv_cell(v) for k, v in record.items()})
+    return _csv("\ufeff" + out.getvalue(), "services.csv")
+
+
+# --- dashboards ----------------------------------------------------------------------------
+
+
+def _breadcrumbs(dashboard, module=None):
+    items = [
+        {"text": "Performance", "href": "/performance"},
+        {"text": "Services", "href": "/performance/services"},
+    ]
+    if module is None:
+        items.append({"text": dashboard.title})
+    else:
+        items.append({"text": dashboard.title, "href": f"/performance/{dashboard.slug}"})
+        items.append({"text": module.title})
+    return items
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+def dashboard(request, slug: str):
+    """``/performance/<slug>``: the title, KPI tiles and modules of a published dashboard."""
+    found = dashboard_pages.published_dashboard(slug)
+
+    def build():
+        page = dashboard_pages.dashboard_page(found)
+        return render_to_string(
+            "site/dashboard.html",
+            {"dashboard": found, "page": page, "breadcrumbs": _breadcrumbs(found)},
+            request=request,
+        )
+
+    key = dashboard_pages.cache_key("dashboard", found, "")
+    return HttpResponse(dashboard_pages.cached(key, build))
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+def dashboard_json(request, slug: str):
+    """The dashboard as JSON: its facts, KPI figures and each module's data and query."""
+    found = dashboard_pages.published_dashboard(slug)
+
+    def build():
+        page = dashboard_pages.dashboard_page(found)
+        return orjson.dumps(
+            {
+                "slug": found.slug,
+                "title": found.title,
+                "strapline": found.strapline,
+                "dashboard_type": found.dashboard_type,
+                "department": page.department.name if page.department else None,
+                "agency": page.agency.name if page.agency else None,
+                "links": found.links,
+                "kpis": [
+                    {k: v for k, v in t.items() if k != "value"} | {"display": str(t["value"])}
+                    for t in page.tiles
+                ],
+                "modules": [_module_json(v) for v in page.modules],
+                "annotations": [
+                    {"date": a.date.isoformat(), "text": a.text} for a in page.annotations
+                ],
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+
+    key = dashboard_pages.cache_key("dashboard.json", found, "")
+    return HttpResponse(dashboard_pages.cached(key, build), content_type=JSON)
+
+
+def _module_json(view) -> dict:
+    out = {
+        "slug": view.slug,
+        "type": view.type,
+        "title": view.title,
+        "url": view.url,
+    }
+    if view.api_url:
+        out["query"] = view.api_url
+    if view.error:
+        out["error"] = view.error
+    if view.table is not None:
+        out["data"] = view.table.as_records()
+    if view.children:
+        out["modules"] = [_module_json(c) for c in view.children]
+    return out
+
+
+def _module_state(request, slug: str, path: str):
+    found = dashboard_pages.published_dashboard(slug)
+    parts = [p for p in path.split("/") if p]
+    if not parts or len(parts) > 3:
+        raise Http404("No such module")
+    module, base = dashboard_pages.find_module(found, parts)
+    date_range, form, errors = dashboard_pages.date_range_from(request.GET)
+    tab = (request.GET.get("tab") or "")[:60] or None
+    return found, module, base, date_range, form, errors, tab
+
+
+def _render_module(module, base, date_range, tab):
+    annotations = list(module.dashboard.annotations.all())
+    return module_views.render(
+        module, annotations=annotations, date_range=date_range, full=True, base_url=base, tab=tab
+    )
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+def module_page(request, slug: str, path: str):
+    """``/performance/<slug>/<module>``: the full chart, the full table, a date form."""
+    found, module, base, date_range, form, errors, tab = _module_state(request, slug, path)
+    page_url = f"{base}/{module.slug}"
+    kept = {k: v for k, v in {**form, "tab": tab or ""}.items() if v}
+    query_string = urlencode(kept)
+
+    def build():
+        view = _render_module(module, base, date_range, tab)
+        return render_to_string(
+            "site/module.html",
+            {
+                "dashboard": found,
+                "view": view,
+                "page_url": page_url,
+                "query_string": query_string,
+                "form": form,
+                "errors": errors,
+                "error_fields": {e.field for e in errors},
+                "date_fields": [("from", "From"), ("to", "To")],
+                "periods": dashboard_pages.PERIODS,
+                "breadcrumbs": _breadcrumbs(found, module),
+            },
+            request=request,
+        )
+
+    if errors:
+        # A friendly page naming the problem, not a 500; cached briefly, like errors.
+        response = HttpResponse(build(), status=400)
+        response["Cache-Control"] = f"public, max-age={caching.ERROR_MAX_AGE}"
+        return response
+    key = dashboard_pages.cache_key("module", found, f"{path}?{query_string}")
+    return HttpResponse(dashboard_pages.cached(key, build))
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+def module_json(request, slug: str, path: str):
+    """A module page as JSON: the query behind it and its table."""
+    found, module, base, date_range, form, errors, tab = _module_state(request, slug, path)
+    if errors:
+        return _json({"errors": [{"field": e.field, "message": e.message} for e in errors]}, 400)
+    view = _render_module(module, base, date_range, tab)
+    return _json({"dashboard": found.slug, **_module_json(view)})
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+def module_csv(request, slug: str, path: str):
+    """A module's table as CSV."""
+    found, module, base, date_range, form, errors, tab = _module_state(request, slug, path)
+    if errors:
+        message = "; ".join(e.message for e in errors)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    view = _render_module(module, base, date_range, tab)
+    if view.table is None:
+        raise Http404("This module has no table")
+    return _csv(dashboard_pages.table_csv(view.table), f"{found.slug}-{module.slug}.csv")
