@@ -33,7 +33,11 @@ def test_organisations_are_created_with_their_parents():
     orgs = {o.slug: o for o in Organisation.objects.select_related("parent")}
     assert set(orgs) == {"home-office", "hm-passport-office", "independent-body"}
     agency = orgs["hm-passport-office"]
-    assert (agency.name, agency.abbreviation, agency.type) == ("HM Passport Office", "HMPO", "agency")
+    assert (agency.name, agency.abbreviation, agency.type) == (
+        "HM Passport Office",
+        "HMPO",
+        "agency",
+    )
     assert agency.parent == orgs["home-office"]
     assert orgs["home-office"].parent is None
     assert orgs["home-office"].type == "department"
@@ -115,9 +119,10 @@ def test_modules_are_nested_and_ordered_as_in_the_file():
         SOURCE["data_type"],
     )
     chart = Module.objects.get(dashboard=dash, slug="channel-chart")
-    assert chart.options == module_entry(doc, "renew-passport", "by-channel", "channel-chart")[
-        "options"
-    ]
+    assert (
+        chart.options
+        == module_entry(doc, "renew-passport", "by-channel", "channel-chart")["options"]
+    )
     assert chart.parent == section
     assert chart.query["group_by"] == "channel"
 

@@ -554,7 +554,7 @@ def test_text_that_xml_cannot_hold_is_dropped():
 
 
 def test_non_ascii_labels_are_kept():
-    label = "Gwneud cais ar-lein — 申请 ✓"
+    label = "Ar-lein — 申请 ✓"
     root = parse(line_chart([Series("a", label, [(1, 1.0), (2, 3.0)])], title=label, desc="d"))
     assert title_and_desc(root)[0] == label
     assert label in visible_texts(root)

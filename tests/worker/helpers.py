@@ -59,15 +59,19 @@ class WorkerProcess:
             pass
         self.process.communicate()
 
-    def terminate(self, timeout: float = TIMEOUT) -> tuple[int, str, str]:
-        """SIGTERM the worker and wait; return (exit code, stdout, stderr)."""
+    def terminate(self, signum: int = signal.SIGTERM, timeout: float = TIMEOUT):
+        """Send ``signum`` (once) and wait; return (exit code, stdout, stderr)."""
         if self.alive():
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signum)
+        return self.finish(timeout)
+
+    def finish(self, timeout: float = TIMEOUT) -> tuple[int, str, str]:
+        """Wait for the worker to exit by itself; return (exit code, stdout, stderr)."""
         try:
             out, err = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"the worker did not stop within {timeout} s of SIGTERM")
+            raise AssertionError(f"the worker did not exit within {timeout} s")
         return self.process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
     def cleanup(self) -> None:

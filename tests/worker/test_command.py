@@ -87,8 +87,7 @@ def test_the_worker_runs_tasks_and_stops_cleanly_on_a_signal(start_worker, signu
     task = jobs.add.enqueue(20, 22)
     wait_for(lambda: statuses()[task.id] == "SUCCESSFUL", what="the worker to run the task")
     assert DBTaskResult.objects.get(pk=task.id).worker_ids == ["stopper"]
-    worker.process.send_signal(signum)
-    code, _out, err = worker.terminate()
+    code, _out, err = worker.terminate(signum)
     assert code == 0, err
     assert "Traceback" not in err
     assert not WorkerHeartbeat.objects.filter(worker_id="stopper").exists()
@@ -106,7 +105,7 @@ def test_sigterm_lets_the_running_task_finish(start_worker, tmp_path):
     assert worker.alive()  # still finishing its task
     assert statuses()[task.id] == "RUNNING"
     done.touch()
-    code, _out, err = worker.terminate()
+    code, _out, err = worker.finish()
     assert code == 0, err
     row = DBTaskResult.objects.get(pk=task.id)
     assert row.status == TaskResultStatus.SUCCESSFUL
@@ -117,11 +116,40 @@ def test_sigterm_lets_the_running_task_finish(start_worker, tmp_path):
 
 @pytest.mark.server
 @pytest.mark.django_db(transaction=True)
+def test_signals_in_quick_succession_never_hang_the_worker(start_worker):
+    """SIGTERM then SIGINT at once (an impatient operator, a supervisor and a terminal).
+
+    The signal handler used to set a ``threading.Event``, which takes a lock: a second
+    signal arriving while the first handler held it (or one arriving while the worker
+    waited on that Event) deadlocked the process, which then had to be SIGKILLed.
+    Several workers are stopped this way at once, so a regression is very likely seen.
+    """
+    workers = [
+        start_worker("--no-schedule", "--interval", "1", "--worker-id", f"hurried-{n}")
+        for n in range(8)
+    ]
+    wait_for(
+        lambda: WorkerHeartbeat.objects.filter(worker_id__startswith="hurried-").count() == 8,
+        what="the workers to register",
+    )
+    for worker in workers:
+        worker.process.send_signal(signal.SIGTERM)
+        worker.process.send_signal(signal.SIGINT)
+    for worker in workers:
+        code, _out, err = worker.finish(timeout=30)  # a deadlock fails here
+        assert "Traceback" not in err
+        # 0, or killed by the second signal while the interpreter was already exiting
+        # (Python restores the default handlers then): either way it stopped by itself.
+        assert code in (0, -signal.SIGINT), (code, err)
+    assert not WorkerHeartbeat.objects.exists()
+
+
+@pytest.mark.server
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_exits_after_max_tasks(start_worker):
     queued = [jobs.add.enqueue(n, 0) for n in range(3)]
     worker = start_worker("--no-schedule", "--interval", "0.1", "--max-tasks", "2")
-    wait_for(lambda: not worker.alive(), what="the worker to exit after two tasks")
-    code, _out, err = worker.terminate()
+    code, _out, err = worker.finish()
     assert code == 0, err
     assert sorted(statuses()[r.id] for r in queued) == ["READY", "SUCCESSFUL", "SUCCESSFUL"]
     assert not WorkerHeartbeat.objects.exists()

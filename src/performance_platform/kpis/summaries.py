@@ -107,8 +107,12 @@ def change_text(moved: Change, unit: str, previous_period: str | None = None) ->
     if moved.direction == "no change":
         text = "no change"
     elif unit == "percent":
-        points = formatting.format_number(abs(moved.absolute) * 100, sigfigs=2)
-        text = f"{moved.direction} {points} percentage point{'' if points == '1' else 's'}"
+        points = abs(moved.absolute) * 100
+        if points < 0.05:
+            text = f"{moved.direction} less than 0.1 percentage points"
+        else:
+            shown = f"{points:.1f}".removesuffix(".0")
+            text = f"{moved.direction} {shown} percentage point{'' if shown == '1' else 's'}"
     else:
         amount = display(abs(moved.absolute), unit)
         text = f"{moved.direction} {amount}"

@@ -127,7 +127,9 @@ class Series:
 
 # --------------------------------------------------------------------------- text helpers
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_INVALID_XML = re.compile("(?!)") or re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+)
 # Character widths in ems, erring wide (close to DejaVu Sans; Arial and GDS Transport are
 # narrower), so that labels are cut short rather than overlap.
 _NARROW = frozenset("il.,:;'|!")
@@ -429,6 +431,12 @@ def _luminance(colour: str) -> float:
     channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _outline(colour: str) -> str:
+    """The outline for markers of ``colour``: dark when the colour itself has less than 3:1
+    contrast with white (orange, pink), so the markers still stand out; else white."""
+    return TEXT if 1.05 / (_luminance(colour) + 0.05) < 3 else "#ffffff"
 
 
 _PATTERN_MARKS = {
@@ -900,12 +908,16 @@ def line_chart(
             parts.append(
                 f'<path class="pp-line" d="{"".join(path)}" fill="none" stroke="{colour}"'
                 f' stroke-width="2" stroke-linejoin="round"{dash_attr}/>'
-                f'<g class="pp-markers" fill="{colour}" stroke="#ffffff" stroke-width="0.5">'
+                f'<g class="pp-markers" fill="{colour}" stroke="{_outline(colour)}"'
+                ' stroke-width="0.75">'
                 f"{''.join(markers)}</g>"
             )
         parts.append("</g>")
         if last is not None:
-            swatch = f'<use href="#{prefix}-m{index}" x="{{x}}" y="{{y}}" fill="{colour}"/>'
+            swatch = (
+                f'<use href="#{prefix}-m{index}" x="{{x}}" y="{{y}}" fill="{colour}"'
+                f' stroke="{_outline(colour)}" stroke-width="0.75"/>'
+            )
             ends.append((index, last[0], last[1], _clean(one.label), swatch))
     parts.append(_end_labels(frame, ends))
     parts.append("</svg>")

@@ -301,7 +301,7 @@ class Worker:
                     if self.max_tasks is not None and self.tasks_run >= self.max_tasks:
                         break
                     continue
-                if self._stop.wait(self.interval):
+                if self._idle(self.interval):
                     break
         finally:
             self._stop.set()
@@ -341,10 +341,24 @@ class Worker:
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
         return ran
 
+    def _idle(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for work; True if asked to stop meanwhile.
+
+        Polls the flag :meth:`stop` clears rather than waiting on an Event: a signal
+        handler must take no lock (setting an Event does), or a signal arriving while
+        this thread holds that lock, or a second signal, deadlocks the worker.
+        """
+        deadline = time.monotonic() + seconds
+        while self.running:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(remaining, 0.05))
+        return True
+
     def stop(self, *_args) -> None:
-        """Finish the current task, then stop (the signal handler)."""
+        """Finish the current task, then stop (the signal handler: takes no lock)."""
         self.running = False
-        self._stop.set()
 
 
 def run_pending(**kwargs) -> int:
