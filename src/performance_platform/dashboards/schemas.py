@@ -175,8 +175,12 @@ def check_module(type_: str, options, query, *, has_data_source: bool) -> None:
         raise ModuleError("data_source", "data_group and data_type are required")
     if not isinstance(query, dict):
         raise ModuleError("query", "must be an object of read API parameters")
+    probe = dict(query)
+    # A period with no range is allowed: the page adds the original's default length.
+    if probe.get("period") and not probe.get("duration") and not probe.get("start_at"):
+        probe["duration"] = 1
     try:
-        parse(as_querydict(query), raw_queries_allowed=True)
+        parse(as_querydict(probe), raw_queries_allowed=True)
     except QueryError as exc:
         raise ModuleError("query", f"{exc.parameter or 'parameter'}: {exc.message}"[:300])
 

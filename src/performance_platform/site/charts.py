@@ -127,9 +127,7 @@ class Series:
 
 # --------------------------------------------------------------------------- text helpers
 
-_INVALID_XML = re.compile("(?!)") or re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
-)
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Character widths in ems, erring wide (close to DejaVu Sans; Arial and GDS Transport are
 # narrower), so that labels are cut short rather than overlap.
 _NARROW = frozenset("il.,:;'|!")
@@ -573,7 +571,8 @@ def describe_trend(
     value_format = value_format or _format_default
     x_format = x_format or _default_x_label
     label = _clean(series_label) or "The value"
-    label = label[0].upper() + label[1:]
+    if not label[1:2].isupper():  # "digital take-up" → "Digital take-up", but not "IPhone"
+        label = label[0].upper() + label[1:]
     pairs = _points(points)
     axis = _XAxis([x for x, _ in pairs])
     keyed = [(value, x) for _, value, x in _keyed(pairs, axis)]
@@ -603,7 +602,7 @@ def _annotation_desc(annotations, x_format) -> str:
     items = []
     for number, (x, text) in enumerate(annotations, start=1):
         when = _safe_call(x_format, x, _default_x_label)
-        items.append(f"{number}. {when}: {_clean(text)}.")
+        items.append(f"{number}. {when}: {_clean(text).rstrip('.')}.")
     return ("Annotations: " + " ".join(items)) if items else ""
 
 
