@@ -6,7 +6,6 @@ functions: no database is involved.
 
 import math
 import re
-import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 
@@ -711,18 +710,3 @@ def test_any_values_and_labels_give_a_well_formed_described_chart(data, title, n
 def test_describe_trend_always_gives_a_sentence(label, points):
     sentence = describe_trend(label, points)
     assert sentence.endswith(".") and "\n" not in sentence
-
-
-# --------------------------------------------------------------------------- speed
-
-
-def test_a_two_year_weekly_chart_of_three_series_renders_quickly():
-    series = channels(gaps=(5,))
-    line_chart(series, title="t", desc="d")
-    best = math.inf
-    for _ in range(20):
-        started = time.perf_counter()
-        line_chart(series, title="Applications", desc="By channel.")
-        best = min(best, time.perf_counter() - started)
-    # The target is well under 5 ms; the margin is for slow, busy CI machines.
-    assert best < 0.025

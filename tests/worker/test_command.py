@@ -133,8 +133,8 @@ def test_signals_in_quick_succession_never_hang_the_worker(start_worker):
         what="the workers to register",
     )
     for worker in workers:
-        worker.process.send_signal(signal.SIGTERM)
-        worker.process.send_signal(signal.SIGINT)
+        for signum in (signal.SIGTERM, signal.SIGINT) * 3:
+            worker.process.send_signal(signum)
     for worker in workers:
         code, _out, err = worker.finish(timeout=30)  # a deadlock fails here
         assert "Traceback" not in err

@@ -192,7 +192,7 @@ class Module(models.Model):
         return f"{self.dashboard.slug}/{self.slug}"
 
     def clean(self) -> None:
-        from .schemas import ModuleError, check_module
+        from .schemas import CONTAINERS, ModuleError, check_module
 
         try:
             check_module(
@@ -202,7 +202,25 @@ class Module(models.Model):
                 has_data_source=bool(self.data_group_id and self.data_type_id),
             )
         except ModuleError as exc:
-            raise ValidationError({exc.field: exc.message})
+            # The error must go on a form field ("options.format" and "data_source" are
+            # not fields: naming them made the admin fail); the message names the option.
+            field = exc.field.split(".")[0]
+            field = {"data_source": "data_group"}.get(field, field)
+            raise ValidationError({field: f"{exc.field}: {exc.message}"})
+        if self.parent_id is not None:
+            parent = self.parent
+            if self.pk is not None and parent.pk == self.pk:
+                raise ValidationError({"parent": "A module cannot be its own parent."})
+            if parent.dashboard_id != self.dashboard_id:
+                raise ValidationError({"parent": "The parent must be on the same dashboard."})
+            if parent.type not in CONTAINERS or parent.parent_id is not None:
+                raise ValidationError(
+                    {"parent": "The parent must be a section or a tab at the top level."}
+                )
+            if self.type in CONTAINERS:
+                raise ValidationError(
+                    {"parent": f"A {self.type} cannot sit inside another module."}
+                )
 
 
 class Annotation(models.Model):

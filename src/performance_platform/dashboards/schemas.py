@@ -50,13 +50,19 @@ _AXES = {
     "additionalProperties": False,
 }
 _PERIOD = {"enum": ["day", "week", "month", "quarter"]}
-_REGEX = {"type": "string", "minLength": 1, "maxLength": 300}
+# "format" is checked (see check_module): a pattern that does not compile is refused.
+_REGEX = {"type": "string", "minLength": 1, "maxLength": 300, "format": "regex"}
 _COMMON = {
     "axes": _AXES,
     "axis-period": _PERIOD,
     "value-attribute": _FIELD,
     "format": _FORMAT,
-    "classes": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    "classes": {
+        "oneOf": [
+            {"type": "string", "maxLength": 200},
+            {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
+        ]
+    },
     "date-picker": {
         "type": "object",
         "properties": {"start-date": {"type": "string", "format": "date"}},
@@ -140,6 +146,8 @@ SCHEMAS: dict[str, dict] = {
 # Types drawn from a data set; sections and tabs only hold other modules.
 CONTAINERS = {"section", "tab"}
 MODULE_TYPES = sorted(SCHEMAS)
+# A query value longer than this could never be sent to the read API in a URL.
+MAX_QUERY_VALUE = 1000
 
 
 class ModuleError(ValueError):
@@ -153,12 +161,16 @@ class ModuleError(ValueError):
 
 def check_module(type_: str, options, query, *, has_data_source: bool) -> None:
     """Raise ModuleError unless the module's type, options and query can work."""
-    if type_ not in SCHEMAS:
+    if not isinstance(type_, str) or type_ not in SCHEMAS:
         raise ModuleError("type", f"unknown module type {str(type_)[:40]!r}")
     if not isinstance(options, dict):
         raise ModuleError("options", "must be an object")
+    # Formats ("date", "regex") are assertions here, not annotations.
+    validator = jsonschema.Draft202012Validator(
+        SCHEMAS[type_], format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     errors = sorted(
-        jsonschema.Draft202012Validator(SCHEMAS[type_]).iter_errors(options),
+        validator.iter_errors(options),
         key=lambda e: list(map(str, e.path)),
     )
     if errors:
@@ -175,6 +187,10 @@ def check_module(type_: str, options, query, *, has_data_source: bool) -> None:
         raise ModuleError("data_source", "data_group and data_type are required")
     if not isinstance(query, dict):
         raise ModuleError("query", "must be an object of read API parameters")
+    for key, value in query.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if len(str(item)) > MAX_QUERY_VALUE:
+                raise ModuleError("query", f"{str(key)[:100]}: a value is too long")
     probe = dict(query)
     # A period with no range is allowed: the page adds the original's default length.
     if probe.get("period") and not probe.get("duration") and not probe.get("start_at"):

@@ -301,7 +301,7 @@ class Worker:
                     if self.max_tasks is not None and self.tasks_run >= self.max_tasks:
                         break
                     continue
-                if self._stop.wait(self.interval):
+                if self._idle(self.interval):
                     break
         finally:
             self._stop.set()
@@ -359,7 +359,6 @@ class Worker:
     def stop(self, *_args) -> None:
         """Finish the current task, then stop (the signal handler: takes no lock)."""
         self.running = False
-        self._stop.set()
 
 
 def run_pending(**kwargs) -> int:
