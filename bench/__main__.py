@@ -89,17 +89,24 @@ def parse_args(argv: list[str] | None, names: list[str]) -> argparse.Namespace:
         help="read benchmark: database to drop and create for the run (default %(default)s)",
     )
     parser.add_argument(
+        "--site-postgres-db",
+        default="pp_bench_site",
+        help="site benchmark: database to drop and create for the run (default %(default)s)",
+    )
+    parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
-        help="read benchmark: the Redis database `serve` caches in; it is FLUSHED before every "
-        "cold request, so give one nothing else uses (default: $BENCH_REDIS_URL or %(default)s)",
+        help="read and site benchmarks: the Redis database `serve` caches in; it is FLUSHED "
+        "before every cold request, so give one nothing else uses (default: $BENCH_REDIS_URL "
+        "or %(default)s)",
     )
     parser.add_argument(
         "--repeats",
         type=_positive,
         default=15,
-        help="read benchmark: timed cold and warm requests (and raw SQL runs) per query "
-        "(default %(default)s)",
+        help="read benchmark: timed cold and warm requests (and raw SQL runs) per query; "
+        "site benchmark: cold dashboard requests (twice as many warm and services-index "
+        "requests) (default %(default)s)",
     )
     parser.add_argument("--tmp-dir", help="where temporary files go (default: $TMPDIR or /tmp)")
     parser.add_argument(

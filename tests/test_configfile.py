@@ -320,8 +320,8 @@ def _bad(entry_or_doc):
             ],
         ),
         (
-            {"data_sets": [], "dashboards": []},
-            ["the file: Additional properties are not allowed ('dashboards' was unexpected)"],
+            {"data_sets": [], "widgets": []},
+            ["the file: Additional properties are not allowed ('widgets' was unexpected)"],
         ),
         (
             {"data_group": "G_1", "data_type": "t1"},

@@ -60,7 +60,31 @@ def load_file(path: str) -> dict:
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text")
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is neither valid JSON nor valid YAML: {exc}")
+        raise ConfigError(f"{path} is neither valid JSON nor valid YAML: {str(exc)[:500]}")
+    except RecursionError:
+        # Past orjson's nesting limit the text is tried as YAML, whose parser recurses.
+        raise ConfigError(f"{path} is nested too deeply to be a configuration file")
+
+
+# Deeper than any real file (dashboards → modules → tabs is under 12 levels); the JSON
+# Schema check recurses, so depth is bounded before it runs.
+MAX_DEPTH = 40
+
+
+def _depth(value, limit: int = MAX_DEPTH) -> int:
+    """How deeply ``value`` nests, counting no further than ``limit + 1``."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def _where(doc: dict, error: jsonschema.ValidationError) -> str:
@@ -73,15 +97,22 @@ def _where(doc: dict, error: jsonschema.ValidationError) -> str:
     return label or "the file"
 
 
+def _short(message: str, limit: int = 300) -> str:
+    """jsonschema quotes the offending value in full; a 2 MB title must not make a 2 MB message."""
+    return message if len(message) <= limit else message[:limit] + "… (shortened)"
+
+
 def validate(doc: object) -> None:
     """Raise ConfigError describing every problem in ``doc``."""
     if not isinstance(doc, dict):
         raise ConfigError(
             "the file must hold a JSON/YAML object with 'data_sets' and/or 'transforms' lists"
         )
+    if _depth(doc) > MAX_DEPTH:
+        raise ConfigError(f"the file is nested more than {MAX_DEPTH} levels deep")
     validator = jsonschema.Draft202012Validator(config_schema())
     problems = [
-        f"{_where(doc, e)}: {e.message}"
+        f"{_where(doc, e)}: {_short(e.message)}"
         for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
     ]
     seen: dict[tuple, int] = {}

@@ -231,9 +231,7 @@ def test_a_section_with_a_data_source_is_refused(admin_client, dashboard):
     before = dashboards_state()
     data = form_data(admin_client.get(change_url(dashboard)))
     index = module_form_index(data, "by-channel")
-    data[f"modules-{index}-data_group"], data[f"modules-{index}-data_type"] = source_ids(
-        dashboard
-    )
+    data[f"modules-{index}-data_group"], data[f"modules-{index}-data_type"] = source_ids(dashboard)
 
     response = admin_client.post(change_url(dashboard), data)
 
@@ -258,12 +256,14 @@ def test_an_unknown_module_type_is_refused(admin_client, dashboard):
         (lambda dash: dash.modules.get(slug="transactions").pk, "section or a tab"),
         (lambda dash: dash.modules.get(slug="channel-table").pk, "section or a tab"),
         (
-            lambda dash: Module.objects.create(
-                dashboard=Dashboard.objects.get(slug="home-office"),
-                slug="elsewhere",
-                type="section",
-                title="Elsewhere",
-            ).pk,
+            lambda dash: (
+                Module.objects.create(
+                    dashboard=Dashboard.objects.get(slug="home-office"),
+                    slug="elsewhere",
+                    type="section",
+                    title="Elsewhere",
+                ).pk
+            ),
             "same dashboard",
         ),
     ],
@@ -393,9 +393,7 @@ def test_the_organisation_admin_refuses_a_parent_loop(admin_client, dashboard):
     department = Organisation.objects.get(slug="home-office")
     agency = Organisation.objects.get(slug="hm-passport-office")
 
-    response = admin_client.post(
-        org_url(department), org_data(department, parent=str(agency.pk))
-    )
+    response = admin_client.post(org_url(department), org_data(department, parent=str(agency.pk)))
 
     assert response.status_code == 200
     assert "own ancestor" in str(response.context["adminform"].form.errors["parent"])

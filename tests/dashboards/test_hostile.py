@@ -4,6 +4,7 @@ command, ConfigError from the functions), never a crash, and nothing is written.
 import json
 
 import pytest
+import yaml
 from django.core.management.base import CommandError
 
 from performance_platform.configfile import ConfigError, import_config
@@ -87,8 +88,12 @@ def nul_in_option_value(doc):
     _kpi(doc)["options"]["value-attribute"] = "count\x00sum"
 
 
-def nul_in_option_key(doc):
+def nul_in_nested_option(doc):
     _kpi(doc)["options"]["axes"] = {"x": {"label": "a\x00b"}}
+
+
+def nul_in_option_key(doc):
+    _kpi(doc)["options"]["value\x00attribute"] = "count:sum"
 
 
 def nul_in_query(doc):
@@ -105,6 +110,26 @@ def nul_in_annotation(doc):
 
 def nul_in_slug(doc):
     dashboard_entry(doc, "home-office")["slug"] = "home\x00office"
+
+
+def surrogate_in_title(doc):
+    dashboard_entry(doc, "renew-passport")["title"] = "Renew \ud800 a passport"
+
+
+def surrogate_in_option_key(doc):
+    _kpi(doc)["options"]["\udfff"] = 1
+
+
+def infinite_option(doc):
+    module_entry(doc, "renew-passport", "views", "weekly")["options"]["default-value"] = float(
+        "inf"
+    )
+
+
+def nan_option(doc):
+    module_entry(doc, "renew-passport", "views", "weekly")["options"]["default-value"] = float(
+        "nan"
+    )
 
 
 def options_a_list(doc):
@@ -325,11 +350,16 @@ CASES = [
     nul_in_module_description,
     nul_in_info,
     nul_in_option_value,
+    nul_in_nested_option,
     nul_in_option_key,
     nul_in_query,
     nul_in_link_title,
     nul_in_annotation,
     nul_in_slug,
+    surrogate_in_title,
+    surrogate_in_option_key,
+    infinite_option,
+    nan_option,
     options_a_list,
     options_a_string,
     options_null,
@@ -338,8 +368,6 @@ CASES = [
     query_with_nested_objects,
     query_with_10000_keys,
     modules_nested_30_deep,
-    modules_nested_200_deep,
-    modules_nested_800_deep,
     ten_thousand_modules,
     unicode_dashboard_slug,
     unicode_digit_slug,
@@ -383,6 +411,10 @@ CASES = [
 ]
 
 
+# jsonschema recurses, so configfile.validate refuses files nested too deeply first.
+DEEP_CASES = [modules_nested_200_deep, modules_nested_800_deep]
+
+
 @pytest.fixture
 def before():
     import_config(
@@ -391,7 +423,11 @@ def before():
     return everything()
 
 
-@pytest.mark.parametrize("breakage", CASES, ids=[c.__name__ for c in CASES])
+ALL_CASES = CASES + DEEP_CASES
+IDS = [c.__name__ for c in CASES + DEEP_CASES]
+
+
+@pytest.mark.parametrize("breakage", ALL_CASES, ids=IDS)
 def test_hostile_file_is_refused_by_the_command(tmp_path, before, breakage):
     doc = sample_doc()
     breakage(doc)
@@ -406,7 +442,7 @@ def test_hostile_file_is_refused_by_the_command(tmp_path, before, breakage):
     assert everything() == before
 
 
-@pytest.mark.parametrize("breakage", CASES, ids=[c.__name__ for c in CASES])
+@pytest.mark.parametrize("breakage", ALL_CASES, ids=IDS)
 def test_hostile_document_is_refused_by_import_config(before, breakage):
     doc = sample_doc()
     breakage(doc)
@@ -433,7 +469,34 @@ def test_a_nul_character_is_reported_with_its_place(before):
     with pytest.raises(ConfigError) as info:
         import_config(doc)
     message = str(info.value)
-    assert "renew-passport" in message and "NUL" in message
+    assert "dashboards[0] (renew-passport): modules[0].description: contains a NUL" in message
+    assert everything() == before
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_yaml_infinities_in_options_are_refused(tmp_path, before, value):
+    """PostgreSQL's jsonb has no Infinity or NaN: the import must refuse them, not fail."""
+    doc = sample_doc()
+    module_entry(doc, "renew-passport", "views", "weekly")["options"]["default-value"] = 0.5
+    text = yaml.safe_dump(doc).replace("default-value: 0.5", f"default-value: {value}")
+    assert f"default-value: {value}" in text
+
+    with pytest.raises(CommandError) as info:
+        run("import-config", write_file(tmp_path, text, name="config.yaml"))
+
+    assert "renew-passport" in str(info.value) and "default-value" in str(info.value)
+    assert everything() == before
+
+
+def test_yaml_with_a_nul_escape_is_refused(tmp_path, before):
+    doc = sample_doc()
+    text = yaml.safe_dump(doc).replace("title: Renew a passport", 'title: "Renew\\0 a passport"')
+    assert "Renew\\0" in text
+
+    with pytest.raises(CommandError) as info:
+        run("import-config", write_file(tmp_path, text, name="config.yaml"))
+
+    assert "title" in str(info.value) and "NUL" in str(info.value)
     assert everything() == before
 
 
@@ -461,3 +524,12 @@ def test_a_json_file_nested_far_too_deep_is_refused(tmp_path, before):
     with pytest.raises(CommandError):
         run("import-config", write_file(tmp_path, text))
     assert everything() == before
+
+
+def test_messages_about_huge_titles_stay_readable(before):
+    doc = sample_doc()
+    huge_title(doc)
+    with pytest.raises(ConfigError) as info:
+        import_config(doc)
+    assert "title" in str(info.value)
+    assert len(str(info.value)) < 2_000

@@ -193,3 +193,29 @@ def test_a_long_task_run_by_run_pending_keeps_beating_and_is_not_taken_over(tmp_
     assert row.worker_ids == ["batch"]
     assert not TaskAttemptError.objects.exists()
     assert not WorkerHeartbeat.objects.exists()
+
+
+def test_stop_is_safe_in_a_signal_handler():
+    """``Worker.stop`` is the SIGTERM/SIGINT handler; it runs between any two bytecodes
+    of the main thread, so it must not take a lock that thread may be holding: the lock
+    of the Event the worker used to wait on was one (and a deadlock until SIGKILL)."""
+    worker = Worker(schedule={})
+    returned = threading.Event()
+
+    def interrupted_while_holding_the_lock():
+        with worker._stop._cond:  # as when a signal lands inside Event.wait/set
+            worker.stop()
+        returned.set()
+
+    thread = threading.Thread(target=interrupted_while_holding_the_lock, daemon=True)
+    thread.start()
+    assert returned.wait(timeout=10), "Worker.stop() blocked on a lock"
+    assert worker.running is False
+    # And a worker idling between polls notices the stop at once, not after --interval.
+    idle = Worker(schedule={})
+    timer = threading.Timer(0.2, idle.stop)
+    timer.start()
+    started = time.monotonic()
+    assert idle._idle(60) is True
+    assert time.monotonic() - started < 30
+    timer.join()

@@ -6,6 +6,8 @@ replaced as a whole (its modules and annotations are those in the file), so impo
 the same file twice leaves the same dashboards.
 """
 
+import math
+import re
 from datetime import date
 
 from django.db import transaction
@@ -14,6 +16,10 @@ from performance_platform.datastore.models import DataGroup, DataType
 
 from .models import Annotation, Dashboard, Module, Organisation
 from .schemas import ModuleError, check_links, check_module
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_ANNOTATION_LINK_LENGTH = Annotation._meta.get_field("link").max_length
 
 DASHBOARD_FIELDS = {
     "title": None,
@@ -29,62 +35,142 @@ DASHBOARD_FIELDS = {
 }
 
 
+def _list(value) -> list:
+    """The value if it is a list, else nothing (the JSON Schema has already said why)."""
+    return value if isinstance(value, list) else []
+
+
+def _key(value) -> str | None:
+    """A slug to look up: only strings (a list or an object in its place cannot be)."""
+    return value if isinstance(value, str) else None
+
+
+def _show(value) -> str:
+    """A slug as a message may quote it: short, on one line, every character visible."""
+    text = str(value)[:200]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _bad_slug(value) -> bool:
+    # The schema's "$" lets a trailing newline through; the models' slugs do not.
+    return isinstance(value, str) and not _SLUG.fullmatch(value)
+
+
+def _unstorable(entry) -> str | None:
+    """Where ``entry`` holds text or a number no database can store, if anywhere.
+
+    PostgreSQL refuses NUL characters in text and JSON, and infinities and NaN in JSON;
+    no database stores an unpaired surrogate. Walked without recursion (any depth).
+    """
+    stack = [("", entry)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return f"{path or 'the entry'}: contains a NUL character or an unpaired surrogate"
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return f"{path or 'the entry'}: not a finite number"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    return f"{path or 'the entry'}: a key contains a NUL or a lone surrogate"
+                stack.append((name[:200], item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{n}]"[:200], item) for n, item in enumerate(value))
+    return None
+
+
 def problems(doc: dict) -> list[str]:
     """Every problem with the file's organisations and dashboards, as readable lines."""
     out: list[str] = []
-    orgs = [o for o in doc.get("organisations") or [] if isinstance(o, dict)]
-    known = {o.get("slug") for o in orgs} | set(Organisation.objects.values_list("slug", flat=True))
+    orgs = [(i, o) for i, o in enumerate(_list(doc.get("organisations"))) if isinstance(o, dict)]
+    known = {_key(o.get("slug")) for _, o in orgs}
+    known |= set(Organisation.objects.values_list("slug", flat=True))
     seen: dict = {}
-    for index, org in enumerate(orgs):
-        where = f"organisations[{index}] ({org.get('slug')})"
-        if org.get("slug") in seen:
-            out.append(f"{where}: the same organisation is also entry {seen[org.get('slug')]}")
-        seen[org.get("slug")] = index
-        if org.get("parent") and org["parent"] not in known:
-            out.append(f"{where}: parent: no organisation {org['parent']!r}")
-        if org.get("parent") == org.get("slug"):
+    for index, org in orgs:
+        slug, parent = _key(org.get("slug")), _key(org.get("parent"))
+        where = f"organisations[{index}] ({_show(org.get('slug'))})"
+        if slug is not None and slug in seen:
+            out.append(f"{where}: the same organisation is also entry {seen[slug]}")
+        seen.setdefault(slug, index)
+        if _bad_slug(org.get("slug")):
+            out.append(f"{where}: slug: use lower-case letters, digits and hyphens")
+        if parent and parent not in known:
+            out.append(f"{where}: parent: no organisation {parent[:100]!r}")
+        if parent is not None and parent == slug:
             out.append(f"{where}: parent: an organisation cannot be its own parent")
-    parents = {o.get("slug"): o.get("parent") for o in orgs}
-    for slug in parents:
+        if (problem := _unstorable(org)) is not None:
+            out.append(f"{where}: {problem}")
+    # The file's parents replace the database's; a loop may run through either.
+    parents = dict(Organisation.objects.values_list("slug", "parent__slug"))
+    parents.update({_key(o.get("slug")): _key(o.get("parent")) for _, o in orgs})
+    for slug in dict.fromkeys(_key(o.get("slug")) for _, o in orgs):
         node, hops = parents.get(slug), 0
         while node and hops <= len(parents):
             if node == slug:
-                out.append(f"organisation {slug}: its parents form a loop")
+                out.append(f"organisation {_show(slug)}: its parents form a loop")
                 break
             node, hops = parents.get(node), hops + 1
-    dashboards = [d for d in doc.get("dashboards") or [] if isinstance(d, dict)]
+    dashboards = [(i, d) for i, d in enumerate(_list(doc.get("dashboards"))) if isinstance(d, dict)]
     slugs: dict = {}
-    for index, dash in enumerate(dashboards):
-        where = f"dashboards[{index}] ({dash.get('slug')})"
-        if dash.get("slug") in slugs:
-            out.append(f"{where}: the same dashboard is also entry {slugs[dash.get('slug')]}")
-        slugs[dash.get("slug")] = index
-        if dash.get("organisation") and dash["organisation"] not in known:
-            out.append(f"{where}: organisation: no organisation {dash['organisation']!r}")
+    for index, dash in dashboards:
+        slug, organisation = _key(dash.get("slug")), _key(dash.get("organisation"))
+        where = f"dashboards[{index}] ({_show(dash.get('slug'))})"
+        if slug is not None and slug in slugs:
+            out.append(f"{where}: the same dashboard is also entry {slugs[slug]}")
+        slugs.setdefault(slug, index)
+        for field in ("slug", "kpi_group"):
+            if _bad_slug(dash.get(field)):
+                out.append(f"{where}: {field}: use lower-case letters, digits and hyphens")
+        if organisation and organisation not in known:
+            out.append(f"{where}: organisation: no organisation {organisation[:100]!r}")
+        if (problem := _unstorable(dash)) is not None:
+            out.append(f"{where}: {problem}")
         try:
             check_links(dash.get("links") or [])
         except ValueError as exc:
             out.append(f"{where}: links: {exc}")
-        out.extend(_module_problems(where, dash.get("modules") or [], parent_type=None))
-        for number, note in enumerate(dash.get("annotations") or []):
+        out.extend(_module_problems(where, _list(dash.get("modules")), parent_type=None, seen={}))
+        for number, note in enumerate(_list(dash.get("annotations"))):
+            if not isinstance(note, dict):
+                continue
             try:
                 date.fromisoformat(str(note.get("date")))
-            except (ValueError, AttributeError):
+            except ValueError:
                 out.append(f"{where}: annotations[{number}].date: not a real date")
+            link = note.get("link") or ""
+            if link and not (
+                isinstance(link, str)
+                and link.startswith(("https://", "http://"))
+                and len(link) <= _ANNOTATION_LINK_LENGTH
+            ):
+                out.append(
+                    f"{where}: annotations[{number}].link: must start with https:// or "
+                    f"http:// and be at most {_ANNOTATION_LINK_LENGTH} characters"
+                )
     return out
 
 
-def _module_problems(where: str, modules: list, *, parent_type) -> list[str]:
+def _module_problems(where: str, modules: list, *, parent_type, seen: dict) -> list[str]:
+    """Problems with a list of modules; ``seen`` holds the slugs of the whole dashboard."""
     out = []
-    seen: dict = {}
-    for index, module in enumerate(modules):
+    for module in modules:
         if not isinstance(module, dict):
             continue
-        here = f"{where}: module {module.get('slug')!r}"
-        if module.get("slug") in seen:
-            out.append(f"{here}: the slug is also used by module {seen[module.get('slug')]}")
-        seen[module.get("slug")] = index
-        source = module.get("data_source") or {}
+        slug, type_ = _key(module.get("slug")), _key(module.get("type"))
+        here = f"{where}: module {str(module.get('slug'))[:60]!r}"
+        if slug is not None and slug in seen:
+            out.append(f"{here}: slug: another module on this dashboard has the same slug")
+        seen.setdefault(slug, True)
+        if _bad_slug(module.get("slug")):
+            out.append(f"{here}: slug: use lower-case letters, digits and hyphens")
+        source = module.get("data_source")
+        source = source if isinstance(source, dict) else {}
+        for field in ("data_group", "data_type"):
+            if _bad_slug(source.get(field)):
+                out.append(f"{here}: data_source.{field}: use lower-case letters, digits, hyphens")
         try:
             check_module(
                 module.get("type"),
@@ -94,14 +180,16 @@ def _module_problems(where: str, modules: list, *, parent_type) -> list[str]:
             )
         except ModuleError as exc:
             out.append(f"{here}: {exc.field}: {exc.message}")
-        children = module.get("modules") or []
-        if children and module.get("type") not in ("section", "tab"):
+        children = _list(module.get("modules"))
+        if children and type_ not in ("section", "tab"):
             out.append(f"{here}: modules: only a section or a tab holds other modules")
-        if module.get("type") == "tab" and len(children) < 2:
+        if type_ == "tab" and len(children) < 2:
             out.append(f"{here}: modules: a tab needs at least 2 tabs")
-        if parent_type is not None and module.get("type") in ("section", "tab"):
-            out.append(f"{here}: a {module.get('type')} cannot sit inside another module")
-        out.extend(_module_problems(where, children, parent_type=module.get("type")))
+        if parent_type is not None and type_ in ("section", "tab"):
+            out.append(f"{here}: a {type_} cannot sit inside another module")
+        # Modules only nest one level: anything deeper has been refused above.
+        if parent_type is None:
+            out.extend(_module_problems(where, children, parent_type=type_ or "?", seen=seen))
     return out
 
 

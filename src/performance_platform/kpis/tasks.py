@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.tasks import task
 from django.utils import timezone
 
@@ -40,7 +40,9 @@ def run_transform_task(transform_id: int, data_set_id: int, earliest: str, lates
     try:
         result = run_transform(transform, source, start, end)
     except Exception as exc:
-        close_old_connections()
+        # Drop a connection the failure broke, but never inside a caller's transaction.
+        if not connection.in_atomic_block:
+            close_old_connections()
         Transform.objects.filter(pk=transform.pk).update(
             last_error=f"{type(exc).__name__}: {exc}"[:5000], last_error_at=timezone.now()
         )

@@ -204,7 +204,7 @@ def parse_month(text: str, field: str) -> date:
     try:
         year, month = text.split("-")
         when = date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, OverflowError):  # a year too big for a C int
         raise PageInputError(field, "Enter a month as a year and month, like 2025-04")
     if when < EARLIEST or when > date.today() + timedelta(days=366):
         raise PageInputError(field, f"Enter a month between {EARLIEST:%B %Y} and next year")
@@ -213,10 +213,9 @@ def parse_month(text: str, field: str) -> date:
 
 def date_range_from(query) -> tuple[module_views.Range | None, dict, list]:
     """The module page's date form: (range or None, form values, errors)."""
+    # The values are shown again in the form: NUL has no place in HTML, so it is dropped.
     values = {
-        "from": (query.get("from") or "")[:20],
-        "to": (query.get("to") or "")[:20],
-        "period": (query.get("period") or "")[:20],
+        name: (query.get(name) or "").replace("\x00", "")[:20] for name in ("from", "to", "period")
     }
     errors = []
     if not values["from"] and not values["to"] and not values["period"]:

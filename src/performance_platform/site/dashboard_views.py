@@ -37,8 +37,9 @@ def _csv(text: str, filename: str) -> HttpResponse:
 
 def _services_state(request):
     query = request.GET
-    text = (query.get("filter") or "")[:200]
-    department = (query.get("department") or "")[:200]
+    # NUL is not allowed in HTML (nor anywhere in a service's name): drop it.
+    text = (query.get("filter") or "").replace("\x00", "")[:200]
+    department = (query.get("department") or "").replace("\x00", "")[:200]
     everything = services.services()
     rows = services.apply_filter(everything, text, department)
     rows, key, order = services.sort(

@@ -509,6 +509,17 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     for group_id, label in wanted:
         points = _series_points(by_group.get(str(group_id), []), key)
         series.append(charts.Series(key=str(group_id), label=label, points=points))
+    # Groups with no axis of their own are rolled into "Other" (B3 #3), so the total is
+    # the whole total, not only the named groups'.
+    named = {str(group_id) for group_id, _ in wanted}
+    others: dict = {}
+    for name in (n for n in by_group if n not in named):
+        for when, value in _series_points(by_group[name], key):
+            others[when] = (
+                (others.get(when) or 0) + value if value is not None else others.get(when)
+            )
+    if others:
+        series.append(charts.Series(key="_other", label="Other", points=sorted(others.items())))
     starts = sorted({x for s in series for x, _ in s.points})
     table_rows = []
     for start in starts:
@@ -611,9 +622,15 @@ def render_completion(view, rows, options, params, *, annotations, full, now):
 def render_satisfaction(view, rows, options, params, *, annotations, full, now):
     key = options["value-attribute"]
     total = options.get("total-attribute", "num_responses")
+    # Ratings are raw fields ("rating_1") or, in a query that collects them, "rating_1:sum".
+    collected = {k for r in rows for k in r}
+    ratings = [
+        (f"{k}:sum" if k not in collected and f"{k}:sum" in collected else k, label)
+        for k, label in RATING_LABELS
+    ]
     extras = (
         Column(total, "Responses", "integer"),
-        *(Column(k, label, "integer") for k, label in RATING_LABELS),
+        *(Column(k, label, "integer") for k, label in ratings),
     )
     if options.get("trim", True):
         while rows and _number(rows[0].get(key)) is None:
@@ -637,7 +654,7 @@ def render_satisfaction(view, rows, options, params, *, annotations, full, now):
         if responses is not None:
             view.headline_note = f"({formatting.format_number(responses)} responses)"
         if full:
-            bars = [(label, _number(latest.get(k))) for k, label in RATING_LABELS]
+            bars = [(label, _number(latest.get(k))) for k, label in ratings]
             view.extra_charts.append(
                 (
                     "Breakdown of survey rating, "

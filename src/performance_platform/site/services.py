@@ -98,6 +98,10 @@ def apply_filter(rows: list[Service], text: str, department: str) -> list[Servic
     An unknown department is ignored, as the original did, rather than showing nothing.
     """
     text = (text or "").strip().lower()[:200]
+    # Known departments are those of every row, not only of the rows the text leaves: a
+    # known department with no match for the text means no rows, not "ignore it".
+    departments, agencies = department_choices(rows)
+    known = {value for value, _ in departments} | {value for value, _ in agencies}
     if text:
         rows = [
             r
@@ -108,8 +112,6 @@ def apply_filter(rows: list[Service], text: str, department: str) -> list[Servic
                 for org in (r.department, r.agency)
             )
         ]
-    departments, agencies = department_choices(rows)
-    known = {value for value, _ in departments} | {value for value, _ in agencies}
     if department and department in known:
         if department.startswith("agency:"):
             slug = department.removeprefix("agency:")

@@ -80,7 +80,8 @@ class Worker:
     ):
         self.worker_id = worker_id or get_random_string(32)
         self.interval = interval
-        self.lease = float(lease if lease is not None else settings.WORKER_LEASE_SECONDS)
+        # At least a second: a lease near 0 would take over every running task at once.
+        self.lease = max(1.0, float(lease if lease is not None else settings.WORKER_LEASE_SECONDS))
         self.schedule = settings.WORKER_SCHEDULE if schedule is None else schedule
         self.queue_names = queue_names
         self.max_tasks = max_tasks
@@ -153,6 +154,8 @@ class Worker:
                 value = task.call(TaskContext(task_result=result), *result.args, **result.kwargs)
             else:
                 value = task.call(*result.args, **result.kwargs)
+            if not self._still_ours(row):
+                return True
             row.set_successful(value)
             return True
         except Exception as exc:
@@ -160,10 +163,24 @@ class Worker:
             # called in one, as tests and scripts do): that would close it for good.
             if not connection.in_atomic_block:
                 close_old_connections()
-            self._failed(row, exc)
+            if self._still_ours(row):
+                self._failed(row, exc)
             return False
         finally:
             self.tasks_run += 1
+
+    def _still_ours(self, row: DBTaskResult) -> bool:
+        """Whether this worker still holds ``row`` (another may have taken it over after a
+        heartbeat outage; then its result is that worker's to record, not ours)."""
+        current = DBTaskResult.objects.filter(pk=row.pk).values_list("status", "worker_ids").first()
+        if (
+            current is None
+            or current[0] != TaskResultStatus.RUNNING
+            or current[1] != row.worker_ids
+        ):
+            logger.warning("task %s was taken over by another worker; not recording", row.id)
+            return False
+        return True
 
     def _failed(self, row: DBTaskResult, exc: BaseException, *, lost: bool = False) -> None:
         attempt = len(row.worker_ids)

@@ -68,7 +68,8 @@ class Command(BaseCommand):
             rows = rows.filter(pk=self._task_id(options["task_id"]))
             if not rows.exists():
                 raise CommandError("no FAILED task with that id")
+        # A fresh set of attempts: the earlier ones stay in `tasks errors`.
         count = rows.update(
-            status=TaskResultStatus.READY, run_after=timezone.now(), finished_at=None
+            status=TaskResultStatus.READY, run_after=timezone.now(), finished_at=None, worker_ids=[]
         )
         self.stdout.write(f"queued {count} task(s) again")

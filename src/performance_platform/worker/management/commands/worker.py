@@ -58,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"--lease must be at least 1 second, not {options['lease'][:50]!r}")
         worker = Worker(
             worker_id=worker_id,
-            interval=_seconds(options["interval"]),
+            interval=max(0.1, _seconds(options["interval"])),
             lease=lease,
             schedule={} if options["no_schedule"] or options["batch"] else None,
             max_tasks=options["max_tasks"],

@@ -1,0 +1,547 @@
+"""Module rendering (``modules.render``) on small hand-made data sets, figures worked by hand.
+
+Each test writes a few records through the real write path, builds one module and checks
+what ``render`` makes of it: the table (the chart's text alternative), the headline and,
+where it matters, the HTML the page shows.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.template.loader import render_to_string
+
+from performance_platform.dashboards.models import Dashboard, Module
+from performance_platform.datastore import storage
+from performance_platform.datastore.models import DataGroup, DataType
+from performance_platform.datastore.validation import prepare_records
+from performance_platform.site import modules
+from performance_platform.site.modules import PROBLEM, render
+
+from .pages_fixtures import body_rows, fresh_page_cache, main_of, parse  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2024, 3, 4, 12, tzinfo=UTC)
+WEEK1, WEEK2, WEEK3 = "2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "2024-01-15T00:00:00Z"
+THREE_WEEKS = {"start_at": WEEK1, "end_at": "2024-01-22T00:00:00Z"}
+
+
+@pytest.fixture
+def dashboard():
+    return Dashboard.objects.create(
+        slug="render-tests", title="Render tests", status="published", dashboard_type="transaction"
+    )
+
+
+@pytest.fixture
+def make_module(dashboard, make_data_set):
+    """A module reading a new data set that holds ``records``."""
+    counter = iter(range(1000))
+
+    def make(module_type, records, *, query=None, options=None, slug=None, data_type=None):
+        number = next(counter)
+        data_type = data_type or f"type-{number}"
+        data_set, _ = make_data_set(
+            group="render-group", data_type=data_type, token=None, raw_queries_allowed=True
+        )
+        prepared, errors = prepare_records(records, schema=None, auto_ids=None, now=NOW)
+        assert errors == []
+        storage.store_records(data_set, prepared, now=NOW)
+        return Module.objects.create(
+            dashboard=dashboard,
+            order=number,
+            slug=slug or f"module-{number}",
+            type=module_type,
+            title=f"Module {number}",
+            data_group=data_set.data_group,
+            data_type=data_set.data_type,
+            query=query or {},
+            options=options or {},
+        )
+
+    return make
+
+
+def records_of(view) -> list[dict]:
+    return view.table.as_records()
+
+
+def html_of(view, full=False) -> str:
+    return render_to_string("site/includes/module.html", {"view": view, "level": 2, "full": full})
+
+
+# --- completion rate --------------------------------------------------------------------
+
+
+def test_completion_rate_per_period(make_module):
+    module = make_module(
+        "completion_rate",
+        [
+            {"_timestamp": WEEK1, "stage": "start", "count": 200},
+            {"_timestamp": WEEK1, "stage": "done", "count": 150},
+            {"_timestamp": WEEK1, "stage": "done-later", "count": 999},  # not ^done$
+            {"_timestamp": WEEK1, "stage": "restart", "count": 50},  # not ^start$
+            {"_timestamp": WEEK2, "stage": "start", "count": 100},
+            {"_timestamp": "2024-01-10T09:00:00Z", "stage": "start", "count": 100},
+            {"_timestamp": WEEK2, "stage": "done", "count": 30},
+            {"_timestamp": WEEK3, "stage": "start", "count": 50},  # nobody finished yet
+        ],
+        query={"period": "week", "group_by": "stage", "collect": ["count:sum"], **THREE_WEEKS},
+        options={
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+            "axis-period": "week",
+        },
+    )
+    view = render(module, now=NOW)
+    assert view.error is None
+    assert records_of(view) == [
+        {
+            "Period": "1 to 7 January 2024",
+            "Completion rate": 0.75,
+            "Completed": 150,
+            "Started": 200,
+        },
+        {
+            "Period": "8 to 14 January 2024",
+            "Completion rate": 0.15,
+            "Completed": 30,
+            "Started": 200,
+        },
+        {
+            "Period": "15 to 21 January 2024",
+            "Completion rate": None,
+            "Completed": None,
+            "Started": 50,
+        },
+    ]
+    # The headline is the latest period with a rate.
+    assert str(view.headline) == "15%"
+    assert view.headline_label == "8 to 14 January 2024"
+    assert 'role="img"' in str(view.chart)
+
+
+def test_completion_rate_with_nothing_started_is_no_rate_not_a_crash(make_module):
+    module = make_module(
+        "completion_rate",
+        [{"_timestamp": WEEK1, "stage": "done", "count": 5}],
+        query={"period": "week", "group_by": "stage", "collect": ["count:sum"], **THREE_WEEKS},
+        options={
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+        },
+    )
+    view = render(module, now=NOW)
+    assert [r["Completion rate"] for r in records_of(view)] == [None, None, None]
+    assert "no data" in str(view.headline)
+
+
+# --- grouped timeseries ---------------------------------------------------------------------
+
+CHANNELS = [
+    {"_timestamp": WEEK1, "channel": "digital", "count": 10},
+    {"_timestamp": WEEK1, "channel": "paper", "count": 5},
+    {"_timestamp": WEEK1, "channel": "phone", "count": 1},
+    {"_timestamp": WEEK2, "channel": "digital", "count": 20},
+    {"_timestamp": WEEK2, "channel": "digital", "count": 2},
+    {"_timestamp": WEEK2, "channel": "phone", "count": 3},
+]
+CHANNEL_QUERY = {
+    "period": "week",
+    "group_by": "channel",
+    "collect": ["count:sum"],
+    "start_at": WEEK1,
+    "end_at": WEEK3,
+}
+
+
+def test_grouped_timeseries_totals(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={"category": "channel", "value-attribute": "count:sum", "axis-period": "week"},
+    )
+    view = render(module, now=NOW)
+    assert "flatten" not in view.params  # groups stay nested
+    assert records_of(view) == [
+        {"Period": "1 January 2024", "digital": 10, "paper": 5, "phone": 1, "Total": 16},
+        {"Period": "8 January 2024", "digital": 22, "paper": None, "phone": 3, "Total": 25},
+    ]
+    assert str(view.headline) == "25"
+    assert view.headline_label == "total, 8 January 2024"
+
+
+def test_grouped_timeseries_rolls_groups_without_an_axis_into_other(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            "use_stack": True,
+            "axes": {"y": [{"groupId": "digital", "label": "Online"}]},
+        },
+    )
+    view = render(module, now=NOW)
+    assert records_of(view) == [
+        {"Period": "1 January 2024", "Online": 10, "Other": 6, "Total": 16},
+        {"Period": "8 January 2024", "Online": 22, "Other": 3, "Total": 25},
+    ]
+
+
+# --- column ---------------------------------------------------------------------------------
+
+
+def column_module(make_module, max_bars):
+    return make_module(
+        "column",
+        [
+            {"_timestamp": WEEK1, "days": days, "count": count}
+            for days, count in [(1, 10), (2, 20), (3, 30), (10, 40), (11, 50), (12, 60)]
+        ]
+        + [{"_timestamp": WEEK2, "days": 2, "count": 5}],
+        query={"group_by": "days", "collect": ["count:sum"], **THREE_WEEKS},
+        options={
+            "value-attribute": "count:sum",
+            "pin-to": "days",
+            "max-bars": max_bars,
+            "axes": {"x": {"label": "Working days"}, "y": [{"label": "Applications"}]},
+        },
+    )
+
+
+def test_column_folds_bars_beyond_max_bars_into_n_plus(make_module):
+    view = render(column_module(make_module, 4), now=NOW)
+    # In number order (10 after 3, not after 1), the last bar holding 10, 11 and 12.
+    assert records_of(view) == [
+        {"Working days": "1", "Applications": 10},
+        {"Working days": "2", "Applications": 25},
+        {"Working days": "3", "Applications": 30},
+        {"Working days": "10+", "Applications": 150},
+    ]
+    assert str(view.headline) == "215"
+    assert "10+" in str(view.chart)
+
+
+def test_column_within_max_bars_is_not_folded(make_module):
+    view = render(column_module(make_module, 6), now=NOW)
+    assert [r["Working days"] for r in records_of(view)] == ["1", "2", "3", "10", "11", "12"]
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def test_list_label_regex_and_url_root(make_module):
+    module = make_module(
+        "list",
+        [
+            {
+                "_timestamp": WEEK1,
+                "title": "Tax your vehicle - GOV.UK",
+                "path": "/vehicle-tax",
+                "visits": 3,
+            },
+            {
+                "_timestamp": WEEK1,
+                "title": "Make a SORN - GOV.UK",
+                "path": "/make-a-sorn",
+                "visits": 2,
+            },
+            {"_timestamp": WEEK1, "title": "No suffix here", "path": "/plain", "visits": 1},
+        ],
+        query={"sort_by": "visits:descending"},
+        options={
+            "label-attr": "title",
+            "link-attr": "path",
+            "label-regex": "^(.*) - GOV.UK$",
+            "url-root": "https://www.gov.uk",
+        },
+    )
+    view = render(module, now=NOW)
+    assert view.items == [
+        {"label": "Tax your vehicle", "url": "https://www.gov.uk/vehicle-tax"},
+        {"label": "Make a SORN", "url": "https://www.gov.uk/make-a-sorn"},
+        {"label": "No suffix here", "url": "https://www.gov.uk/plain"},
+    ]
+    links = [(a.get("href"), a.text()) for a in parse(html_of(view)).find_all("a")]
+    assert ("https://www.gov.uk/vehicle-tax", "Tax your vehicle") in links
+
+
+def test_list_refuses_javascript_and_other_unsafe_links(make_module):
+    unsafe = [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "\tjavascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+        "ftp://example.com/file",
+    ]
+    safe = ["https://example.com/ok", "http://example.com/ok", "/relative/page"]
+    module = make_module(
+        "list",
+        [
+            {"_timestamp": WEEK1, "title": f"<b>item {i}</b>", "path": link, "visits": i}
+            for i, link in enumerate(unsafe + safe)
+        ],
+        query={"sort_by": "visits:ascending"},
+        options={"label-attr": "title", "link-attr": "path"},
+    )
+    view = render(module, now=NOW)
+    urls = [item["url"] for item in view.items]
+    assert urls == [""] * len(unsafe) + safe
+    html = html_of(view)
+    hrefs = [a.get("href") for a in parse(html).one("ol").find_all("a")]
+    assert hrefs == safe
+    assert "javascript:" not in html.lower()
+    # Labels are text, not markup.
+    assert "<b>item 0</b>" not in html
+    assert "&lt;b&gt;item 0&lt;/b&gt;" in html
+
+
+# --- table ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "order, expected",
+    [
+        ("ascending", ["c", "d", "a", "b", "e"]),
+        ("descending", ["a", "d", "c", "b", "e"]),
+    ],
+)
+def test_table_sort_puts_missing_values_last(make_module, order, expected):
+    module = make_module(
+        "table",
+        [
+            {"_timestamp": WEEK1, "name": "a", "score": 3},
+            {"_timestamp": WEEK1, "name": "b"},  # no score at all
+            {"_timestamp": WEEK1, "name": "c", "score": 1},
+            {"_timestamp": WEEK1, "name": "d", "score": 2},
+            {"_timestamp": WEEK2, "name": "e", "score": None},
+        ],
+        query={"sort_by": "_timestamp:ascending"},
+        options={
+            "sort-by": "score",
+            "sort-order": order,
+            "axes": {
+                "x": {"label": "Name", "key": "name"},
+                "y": [{"label": "Score", "key": "score", "format": "integer"}],
+            },
+        },
+    )
+    view = render(module, now=NOW)
+    assert [r["Name"] for r in records_of(view)] == expected
+    rows = body_rows(parse(html_of(view)).one("table"))
+    assert [r[0] for r in rows] == expected
+    assert rows[-1][1] == "—"
+
+
+# --- journey ------------------------------------------------------------------------------
+
+
+def test_journey_funnel_percentages(make_module):
+    module = make_module(
+        "journey",
+        [
+            {"_timestamp": WEEK1, "step": "start", "count": 600},
+            {"_timestamp": "2024-01-03T00:00:00Z", "step": "start", "count": 400},
+            {"_timestamp": WEEK1, "step": "details", "count": 800},
+            {"_timestamp": WEEK1, "step": "done", "count": 250},
+            {"_timestamp": WEEK2, "step": "done", "count": 9999},  # outside the week
+        ],
+        query={
+            "group_by": "step",
+            "collect": ["count:sum"],
+            "start_at": WEEK1,
+            "end_at": WEEK2,
+        },
+        options={
+            "matching-attribute": "step",
+            "value-attribute": "count:sum",
+            "axes": {
+                "y": [
+                    {"groupId": "start", "label": "Start"},
+                    {"groupId": "details", "label": "Details"},
+                    {"groupId": "pay", "label": "Pay"},
+                    {"groupId": "done", "label": "Done"},
+                ]
+            },
+        },
+    )
+    view = render(module, now=NOW)
+    assert records_of(view) == [
+        {"Step": "Start", "Number of users": 1000, "Percentage relative to start": 1.0},
+        {"Step": "Details", "Number of users": 800, "Percentage relative to start": 0.8},
+        {"Step": "Pay", "Number of users": None, "Percentage relative to start": None},
+        {"Step": "Done", "Number of users": 250, "Percentage relative to start": 0.25},
+    ]
+    assert view.headline_label == "1 to 7 January 2024"
+    assert "Done: 250 (25% of the first step)" in str(view.chart)
+
+
+def test_journey_without_a_range_reads_the_last_full_week(make_module):
+    module = make_module(
+        "journey",
+        [{"_timestamp": "2024-02-26T10:00:00Z", "step": "start", "count": 7}],
+        query={"group_by": "step", "collect": ["count:sum"]},
+        options={"matching-attribute": "step", "value-attribute": "count:sum"},
+    )
+    view = render(module, now=NOW)  # Monday 4 March 2024
+    assert view.params["start_at"] == "2024-02-26T00:00:00Z"
+    assert view.params["end_at"] == "2024-03-04T00:00:00Z"
+    assert records_of(view)[0]["Number of users"] == 7
+
+
+# --- user satisfaction ------------------------------------------------------------------------
+
+
+def test_user_satisfaction_breakdown_reads_collected_ratings(make_module):
+    ratings = {"rating_1": 1, "rating_2": 2, "rating_3": 3, "rating_4": 4, "rating_5": 10}
+    module = make_module(
+        "user_satisfaction_graph",
+        [
+            {"_timestamp": "2024-01-01T00:00:00Z", "score": 0.8, "num_responses": 20, **ratings},
+            {"_timestamp": "2024-02-01T00:00:00Z", "score": 0.9, "num_responses": 40, **ratings},
+        ],
+        query={
+            "period": "month",
+            "start_at": "2024-01-01T00:00:00Z",
+            "end_at": "2024-03-01T00:00:00Z",
+            "collect": ["score:mean", "num_responses:sum"]
+            + [f"rating_{k}:sum" for k in range(1, 6)],
+        },
+        options={
+            "value-attribute": "score:mean",
+            "total-attribute": "num_responses:sum",
+            "axis-period": "month",
+        },
+    )
+    view = render(module, now=NOW, full=True)
+    latest = records_of(view)[-1]
+    assert latest["User satisfaction"] == 0.9
+    assert latest["Responses"] == 40
+    assert [latest[k] for k in ("Very dissatisfied", "Satisfied", "Very satisfied")] == [1, 4, 10]
+    assert str(view.headline) == "90%"
+    assert view.headline_note == "(40 responses)"
+    titles = [title for title, _chart in view.extra_charts]
+    assert titles == ["Breakdown of survey rating, February 2024"]
+    assert "Very satisfied: 10" in str(view.extra_charts[0][1])
+
+
+# --- problems with the data ------------------------------------------------------------------
+
+
+def test_a_missing_data_set_is_a_problem_message_not_a_failure(dashboard):
+    group = DataGroup.objects.create(name="nobody-writes-here")
+    data_type = DataType.objects.create(name="missing")
+    module = Module.objects.create(
+        dashboard=dashboard,
+        slug="orphan",
+        type="single_timeseries",
+        title="Orphan",
+        data_group=group,
+        data_type=data_type,
+        options={"value-attribute": "count"},
+    )
+    view = render(module, now=NOW)
+    assert view.error == PROBLEM == "There was a problem getting data for this module."
+    assert view.table is None and view.chart is None
+    assert PROBLEM in html_of(view)
+
+
+@pytest.mark.parametrize(
+    "module_type, query",
+    [
+        ("single_timeseries", {"period": "fortnight"}),  # a query the read API refuses
+        ("single_timeseries", {"sort_by": "count:sideways"}),
+        ("no_such_type", {}),
+    ],
+)
+def test_a_bad_query_or_type_is_a_problem_message(make_module, module_type, query):
+    module = make_module(
+        module_type,
+        [{"_timestamp": WEEK1, "count": 1}],
+        query=query,
+        options={"value-attribute": "count"},
+    )
+    view = render(module, now=NOW)
+    assert view.error == PROBLEM
+
+
+@pytest.mark.usefixtures("fresh_page_cache")
+def test_a_broken_module_does_not_fail_the_page(client, dashboard, make_module):
+    good = make_module(
+        "single_timeseries",
+        [{"_timestamp": WEEK1, "count": 1234}, {"_timestamp": WEEK2, "count": 5678}],
+        query={"period": "week", "collect": ["count:sum"], **THREE_WEEKS},
+        options={"value-attribute": "count:sum"},
+        slug="good",
+    )
+    Module.objects.create(
+        dashboard=dashboard,
+        order=99,
+        slug="broken",
+        type="single_timeseries",
+        title="Broken",
+        data_group=DataGroup.objects.create(name="gone-group"),
+        data_type=DataType.objects.create(name="gone-type"),
+        options={"value-attribute": "count"},
+    )
+    response = client.get("/performance/render-tests")
+    assert response.status_code == 200
+    main = main_of(response)
+    broken = main.one("section", id="module-broken")
+    assert broken.one("p", class_="pp-module__error").text() == PROBLEM
+    ok = main.one("section", id="module-good")
+    assert PROBLEM not in ok.text()
+    assert [r[1] for r in body_rows(ok.one("table"))] == ["1,234", "5,678", "—"]
+    assert good.title in ok.text()
+    module_page = client.get("/performance/render-tests/broken")
+    assert module_page.status_code == 200
+    assert PROBLEM in main_of(module_page).text()
+    assert client.get("/performance/render-tests/broken.csv").status_code == 404
+    assert client.get("/performance/render-tests.json").status_code == 200
+
+
+def test_sections_render_their_children_with_nested_urls(dashboard, make_module):
+    child = make_module(
+        "table",
+        [{"_timestamp": WEEK1, "name": "x", "score": 1}],
+        options={"sort-by": "score", "sort-order": "ascending"},
+        slug="child",
+    )
+    section = Module.objects.create(
+        dashboard=dashboard, slug="costs", type="section", title="Costs"
+    )
+    child.parent = section
+    child.save()
+    view = render(section, now=NOW, base_url="/performance/render-tests")
+    assert view.url == "/performance/render-tests/costs"
+    assert [c.url for c in view.children] == ["/performance/render-tests/costs/child"]
+    assert view.children[0].table.rows
+
+
+def test_every_module_type_has_a_renderer():
+    assert modules.MODULE_TYPES == {
+        "kpi",
+        "single_timeseries",
+        "grouped_timeseries",
+        "completion_rate",
+        "user_satisfaction_graph",
+        "bar_chart_with_number",
+        "column",
+        "table",
+        "list",
+        "availability",
+        "journey",
+        "realtime",
+        "completion_table",
+        "section",
+        "tab",
+    }
