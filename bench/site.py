@@ -57,6 +57,7 @@ import io
 import json
 import pstats
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -677,9 +678,11 @@ def profile(spec: dict) -> dict:
 
 def _helper(db: common.Database, command: str, spec: dict) -> dict:
     """Run ``python -m bench.site <command>`` with ``spec`` against ``db``."""
+    # ERROR: not the warnings about static files that only collectstatic would provide.
+    env = {**read._platform_env(db), "LOG_LEVEL": "ERROR"}
     result = subprocess.run(
         [sys.executable, "-m", "bench.site", command],
-        env=read._platform_env(db),
+        env=env,
         cwd=common.ROOT,
         input=json.dumps(spec).encode(),
         stdout=subprocess.PIPE,
@@ -981,6 +984,7 @@ def _print(result: dict) -> None:
             print(f"         {line}")
 
 
+_PATH_PREFIX = re.compile(r"/\S*/(?:site-packages|src)/")
 # Frames every request passes through: left out of the printed profile (kept in the JSON).
 _PLUMBING = (
     "bench/site.py",
@@ -994,18 +998,13 @@ _PLUMBING = (
 
 def _profile_lines(text: str) -> list[str]:
     """The cumulative section of a pstats text, paths shortened, plumbing frames dropped."""
-    prefixes = (str(common.ROOT / "src") + "/", "site-packages/", str(common.ROOT) + "/")
     out = []
     for line in text.split("Ordered by: internal time")[0].splitlines():
         if not line.strip() or line.lstrip().startswith(("Ordered by", "List reduced")):
             continue
         if any(p in line for p in _PLUMBING):
             continue
-        for prefix in prefixes:
-            if prefix in line:
-                line = line[: line.find("/")] + line[line.find(prefix) + len(prefix) :]
-                break
-        out.append(line.rstrip()[:150])
+        out.append(_PATH_PREFIX.sub("", line).rstrip()[:150])
     return out
 
 

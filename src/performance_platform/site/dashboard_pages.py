@@ -84,6 +84,7 @@ def kpi_tiles(dashboard: Dashboard, *, now=None) -> list[dict]:
                 "key": key,
                 "title": title,
                 "value": formatting.format_html(record.get("value"), fmt),
+                "text": formatting.format_value(record.get("value"), fmt),
                 "has_value": record.get("value") is not None,
                 "period": record.get("period_label") or "",
                 "change_text": record.get("change_text") or "",

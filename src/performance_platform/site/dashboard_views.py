@@ -208,7 +208,8 @@ def dashboard_json(request, slug: str):
                 "agency": page.agency.name if page.agency else None,
                 "links": found.links,
                 "kpis": [
-                    {k: v for k, v in t.items() if k != "value"} | {"display": str(t["value"])}
+                    {k: v for k, v in t.items() if k not in ("value", "text")}
+                    | {"display": t.get("text")}
                     for t in page.tiles
                 ],
                 "modules": [_module_json(v) for v in page.modules],

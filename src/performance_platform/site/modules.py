@@ -337,6 +337,12 @@ def render(
     except QueryError:
         view.error = PROBLEM
         return view
+    chosen = date_range.period if date_range is not None else None
+    if chosen and chosen != options.get("axis-period"):
+        # The reader picked another period: name the x axis after it, not the module's.
+        axes = dict(options.get("axes") or {})
+        axes["x"] = {**(axes.get("x") or {}), "label": chosen.capitalize()}
+        options = {**options, "axis-period": chosen, "axes": axes}
     renderer(view, rows, options, params, full=full, annotations=list(annotations), now=now)
     return view
 
@@ -776,7 +782,8 @@ def render_list(view, rows, options, params, *, annotations, full, now):
                 label = match.group(1)
         link = row.get(link_attr)
         url = f"{root}{link}" if isinstance(link, str) else ""
-        if not url.startswith(("https://", "http://", "/")):
+        # Absolute http(s) links, or paths on this site ("//host" would leave it).
+        if not url.startswith(("https://", "http://", "/")) or url.startswith("//"):
             url = ""
         view.items.append({"label": label, "url": url})
     view.table = Table(

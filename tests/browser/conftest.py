@@ -1,0 +1,187 @@
+"""Fixtures for the browser tests: the demo on a real server, Debian's chromium, axe-core.
+
+* ``site``: the demo (``load_demo``) committed to the test database, static files collected
+  (so the pages link the built stylesheet), and one ``performance-platform serve`` for the
+  module. After the module the database is flushed, as a transactional test would leave it.
+* ``browser``: Debian's ``chromium`` driven by Playwright (``playwright install`` downloads a
+  browser build, which cannot be done here). It is started after the demo is loaded and
+  closed before the flush: while Playwright's sync API is running, its event loop counts as
+  a running loop in this thread, and Django refuses database calls from it
+  (``SynchronousOnlyOperation``). So its scope is the module; every browser test is in one
+  module, so that is one browser per session.
+* ``js``: every test runs twice, in a context with JavaScript (``js``) and one without
+  (``nojs``, ``java_script_enabled=False``).
+
+axe-core without JavaScript: Playwright's ``evaluate`` still runs with
+``java_script_enabled=False``, but a ``<script>`` tag added by ``add_script_tag`` does not,
+and timers never fire, so ``axe.run`` never finishes. ``run_axe`` therefore re-enables
+script execution through the DevTools protocol *after* the page has loaded without it, for
+axe alone: the page's own scripts were skipped when it was parsed and do not run later
+(each no-JS audit checks that the body never got GOV.UK Frontend's ``js-enabled`` class),
+so axe audits exactly the page a visitor without JavaScript gets. Script execution is
+switched off again afterwards, before the test goes on.
+"""
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import ROOT, start_server
+
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+APP_CSS = ROOT / "src" / "performance_platform" / "site" / "static" / "site" / "app.css"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# WCAG 2.2 level AA, as axe-core tags its rules.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup, django_db_blocker):
+    """A server on the test database with the demo loaded and committed."""
+    from performance_platform.demo.data import load_demo
+
+    if not APP_CSS.is_file():
+        pytest.fail(f"{APP_CSS} is missing: build the stylesheet first (npm run build)")
+    with django_db_blocker.unblock():
+        # `serve` would collect static files itself; start_server skips that for speed.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        load_demo()
+    try:
+        # REDIS_URL unset: each worker caches pages in its own memory, nothing outlives it.
+        server = start_server(extra_env={"REDIS_URL": ""})
+    except BaseException:
+        _flush(django_db_blocker)
+        raise
+    yield server
+    server.stop()
+    _flush(django_db_blocker)
+
+
+def _flush(django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    """Debian's chromium under Playwright (after ``site``, so it closes before the flush)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail(
+            "chromium is not installed: the browser tests drive Debian's package "
+            "(apt-get install chromium; `make install` and CI install it)",
+            pytrace=False,
+        )
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run npm ci (make install)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def js(request):
+    """Whether the test's browser context runs JavaScript."""
+    return request.param
+
+
+class Visit:
+    """A page in a fresh browser context, and the checks every page gets."""
+
+    def __init__(self, browser, base_url: str, js: bool):
+        self.js = js
+        self.base_url = base_url
+        self.context = browser.new_context(
+            java_script_enabled=js, viewport=VIEWPORT, accept_downloads=True
+        )
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
+        self.page.on("response", self._check_response)
+
+    def _check_response(self, response):
+        # Every asset a page loads must be there; the page itself may be a 404 on purpose.
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} for {response.url}")
+
+    def goto(self, path: str, status: int = 200):
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.status == status, (path, response)
+        return response
+
+    @property
+    def mode(self) -> str:
+        return "js" if self.js else "nojs"
+
+    def check(self, name: str):
+        """Axe finds no violations, the page ran JavaScript or not as asked, and a screenshot."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{name}-{self.mode}.png", full_page=True)
+        assert self.ran_javascript() == self.js, f"{name}: the page's scripts ran: {not self.js}"
+        violations = run_axe(self.page, self.js)
+        assert not violations, f"axe on {name} ({self.mode}, {self.page.url}):\n" + describe(
+            violations
+        )
+        assert self.ran_javascript() == self.js
+        assert not self.errors, "\n".join(self.errors)
+
+    def ran_javascript(self) -> bool:
+        # base.html's first script adds the class; without JavaScript it never does.
+        return self.page.evaluate("document.body.classList.contains('js-enabled')")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, site, js):
+    opened = Visit(browser, site.url, js)
+    yield opened
+    opened.close()
+
+
+RUN_AXE = """async (tags) => {
+  const results = await axe.run(document, {
+    runOnly: {type: "tag", values: tags},
+    resultTypes: ["violations"],
+  });
+  return results.violations;
+}"""
+
+
+def run_axe(page, js: bool) -> list[dict]:
+    """axe-core's WCAG 2.2 AA violations on the page as it is now."""
+    cdp = None
+    if not js:
+        cdp = page.context.new_cdp_session(page)
+        # Chromium applies only a change of this setting: switch it on, then off.
+        cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+    try:
+        page.add_script_tag(path=AXE_JS)
+        return page.evaluate(RUN_AXE, AXE_TAGS)
+    finally:
+        if cdp is not None:
+            cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+            cdp.detach()
+
+
+def describe(violations: list[dict]) -> str:
+    """Violations as a reader wants them: the rule, why, and each element with its fix."""
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:200]}")
+            for summary in node.get("failureSummary", "").splitlines():
+                lines.append(f"      {summary}")
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""The public site in a real browser (Debian's chromium), with JavaScript and without.
+
+Each test runs twice (``js`` and ``nojs``), checks what a visitor does on the page, has
+axe-core audit it for WCAG 2.2 AA (no violations allowed) and keeps a full-page screenshot
+in ``test-artifacts/screenshots/<name>-<js|nojs>.png``. See ``conftest.py`` for how axe runs
+on a page that had no JavaScript.
+"""
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+KPI_TITLES = [
+    "Transactions per year",
+    "Cost per transaction",
+    "User satisfaction",
+    "Completion rate",
+    "Digital take-up",
+]
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def submit(page, button_name: str, url_pattern: str):
+    """Press a form's button and wait for the page it leads to."""
+    page.get_by_role("button", name=button_name).click()
+    page.wait_for_url(re.compile(url_pattern))
+    page.wait_for_load_state()
+
+
+def service_names(page) -> list[str]:
+    return page.locator("#services-table tbody th[scope=row]").all_inner_texts()
+
+
+def test_home(visit):
+    visit.goto("/performance")
+    page = visit.page
+    stylesheet = page.locator("link[rel=stylesheet]").get_attribute("href")
+    assert stylesheet and "/static/site/app." in stylesheet, stylesheet
+    css = page.request.get(visit.base_url + stylesheet)
+    assert css.status == 200 and css.headers["content-type"].startswith("text/css")
+    # The stylesheet applies: GOV.UK's black header and its own typeface.
+    header = page.locator(".govuk-header")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 12, 12)"
+    heading = page.locator("h1")
+    assert "GDS Transport" in heading.evaluate("e => getComputedStyle(e).fontFamily")
+    assert page.locator("#service-dashboards .pp-count-tile__number").inner_text() == "12"
+    visit.check("home")
+
+
+def test_skip_link_is_first_and_moves_focus_to_main(visit):
+    visit.goto("/performance/services")
+    page = visit.page
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.activeElement.className, document.activeElement.textContent.trim()]"
+    )
+    assert focused == ["govuk-skip-link", "Skip to main content"]
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("#main-content$"))
+    if visit.js:
+        # GOV.UK Frontend's skip link script focuses <main> itself.
+        assert page.evaluate("document.activeElement.id") == "main-content"
+    # With or without JavaScript, the next Tab goes on from <main>, past the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main')?.id") == "main-content"
+    assert page.evaluate("document.activeElement.id") == "filter"
+
+
+def test_services_filter_sort_and_csv(visit):
+    visit.goto("/performance/services")
+    page = visit.page
+    assert len(service_names(page)) == 12
+    visit.check("services")
+
+    page.get_by_label("Service name contains").fill("passport")
+    submit(page, "Filter services", r"filter=passport")
+    assert service_names(page) == ["Renew a passport"]
+    assert page.locator("#result-summary").inner_text().startswith("1 service containing")
+    assert page.get_by_label("Service name contains").input_value() == "passport"
+    visit.check("services-filtered")
+
+    page.get_by_label("Service name contains").fill("")
+    page.get_by_label("Department or public body").select_option(label="Department for Transport")
+    submit(page, "Filter services", r"department=department-for-transport")
+    transport = service_names(page)
+    assert sorted(transport) == [
+        "Book your driving test",
+        "Renew your driving licence",
+        "Tax your vehicle",
+    ]
+    departments = page.locator("#services-table tbody td:nth-of-type(1)").all_inner_texts()
+    assert departments == ["Department for Transport"] * 3
+
+    # Sort by service name: the column header is a plain link.
+    page.locator("#services-table thead th").first.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"sortby=name"))
+    page.wait_for_load_state()
+    assert query_of(page.url)["department"] == ["department-for-transport"]
+    names = service_names(page)
+    assert names == sorted(transport)
+    assert page.locator("#services-table thead th").first.get_attribute("aria-sort") == (
+        "ascending"
+    )
+    visit.check("services-sorted")
+
+    # The CSV link downloads the same services in the same order.
+    slugs = [
+        href.removeprefix("/performance/")
+        for href in page.locator("#services-table tbody th[scope=row] a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+    ]
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename == "services.csv"
+    assert query_of(download.url) == query_of(page.url)
+    text = download.path().read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["service"] for row in rows] == names
+    assert [row["slug"] for row in rows] == slugs
+    assert {row["department"] for row in rows} == {"Department for Transport"}
+
+
+def test_dashboard(visit):
+    visit.goto("/performance/renew-passport")
+    page = visit.page
+    assert page.locator("h1").inner_text() == "Renew a passport"
+    tiles = page.locator("ul.pp-kpi-tiles > li.pp-kpi")
+    assert tiles.locator(".pp-kpi__title").all_inner_texts() == KPI_TITLES
+    for value in tiles.locator(".pp-kpi__value").all_inner_texts():
+        assert re.search(r"\d", value), value
+
+    # Every chart is an image whose name comes from its own <title>.
+    charts = page.locator("svg[role=img]")
+    assert charts.count() >= 5
+    for chart in charts.all():
+        labelled_by = chart.get_attribute("aria-labelledby").split()
+        title = chart.locator(":scope > title")
+        assert title.get_attribute("id") == labelled_by[0]
+        assert title.text_content().strip()
+
+    # A chart's data table is behind a <details>, which opens on click (no script needed).
+    details = page.locator("details.govuk-details").first
+    table = details.locator("table")
+    assert details.get_attribute("open") is None
+    assert not table.is_visible()
+    details.locator("summary").click()
+    assert details.get_attribute("open") is not None
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() >= 1
+    visit.check("dashboard")
+
+
+def test_module_with_a_changed_date_range(visit):
+    visit.goto("/performance/renew-passport/digital-takeup")
+    page = visit.page
+    assert page.locator("h1").inner_text() == "Digital take-up"
+    page.get_by_label("From").fill("2025-01")
+    page.get_by_label("To", exact=True).fill("2025-06")
+    page.get_by_label("Period").select_option("month")
+    submit(page, "Show data", r"from=2025-01")
+    assert query_of(page.url) == {"from": ["2025-01"], "to": ["2025-06"], "period": ["month"]}
+    # The form keeps what was asked for, and the table shows exactly that range.
+    assert page.get_by_label("From").input_value() == "2025-01"
+    assert page.get_by_label("Period").input_value() == "month"
+    periods = page.locator("main table tbody th[scope=row]").all_inner_texts()
+    assert periods[0] == "January 2025"
+    assert periods == [
+        "January 2025",
+        "February 2025",
+        "March 2025",
+        "April 2025",
+        "May 2025",
+        "June 2025",
+    ]
+    assert page.locator(".govuk-error-summary").count() == 0
+    visit.check("module")
+
+
+def test_tab_module(visit):
+    visit.goto("/performance/vehicle-tax/volumes")
+    page = visit.page
+    tabs = page.locator("nav.pp-tabs")
+    weekly = tabs.get_by_role("link", name="Weekly transactions")
+    monthly = tabs.get_by_role("link", name="Monthly transactions")
+    assert weekly.get_attribute("aria-current") == "page"
+    assert monthly.get_attribute("aria-current") is None
+    assert "Weekly" in page.locator("main table caption").first.inner_text()
+    visit.check("tabs-weekly")
+
+    # A plain link: it works the same with JavaScript and without.
+    monthly.click()
+    page.wait_for_url(re.compile(r"tab=monthly"))
+    page.wait_for_load_state()
+    assert monthly.get_attribute("aria-current") == "page"
+    assert weekly.get_attribute("aria-current") is None
+    selected = tabs.locator(".govuk-tabs__list-item--selected")
+    assert selected.inner_text() == "Monthly transactions"
+    assert "Monthly" in page.locator("main table caption").first.inner_text()
+    visit.check("tabs-monthly")
+
+
+def test_not_found_page(visit):
+    visit.goto("/performance/no-such-service", status=404)
+    page = visit.page
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.get_by_role("link", name="list of services").get_attribute("href") == (
+        "/performance/services"
+    )
+    visit.check("404")
+
+
+def test_accessibility_statement(visit):
+    visit.goto("/performance")
+    page = visit.page
+    page.get_by_role("link", name="Accessibility statement").click()
+    page.wait_for_url(re.compile(r"/performance/accessibility$"))
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Accessibility statement")
+    visit.check("accessibility")
