@@ -662,7 +662,7 @@ def profile(spec: dict) -> dict:
         profiler.disable()
         text = io.StringIO()
         stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(15)
         slowest = sorted(statements, reverse=True)[:5]
         out[key] = {

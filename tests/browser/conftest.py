@@ -4,11 +4,16 @@
   (so the pages link the built stylesheet), and one ``performance-platform serve`` for the
   module. After the module the database is flushed, as a transactional test would leave it.
 * ``browser``: Debian's ``chromium`` driven by Playwright (``playwright install`` downloads a
-  browser build, which cannot be done here). It is started after the demo is loaded and
-  closed before the flush: while Playwright's sync API is running, its event loop counts as
-  a running loop in this thread, and Django refuses database calls from it
-  (``SynchronousOnlyOperation``). So its scope is the module; every browser test is in one
-  module, so that is one browser per session.
+  browser build, which cannot be done here). While Playwright's sync API runs, its event
+  loop counts as running in this thread, and Django refuses database calls from it
+  (``SynchronousOnlyOperation``). So no database work may happen while the browser is
+  open: it starts after the demo is loaded and the server is up, and closes before the
+  flush. Its scope is the module, and every browser test is in one module: one browser per
+  session.
+* The tests are not marked ``django_db``: they never touch the database (the server does),
+  and a marked test runs in a transaction of its own, opened while the browser is running.
+  pytest-django creates the test database only when some collected test is marked, so when
+  these tests run alone ``test_database`` creates it.
 * ``js``: every test runs twice, in a context with JavaScript (``js``) and one without
   (``nojs``, ``java_script_enabled=False``).
 
@@ -24,6 +29,7 @@ switched off again afterwards, before the test goes on.
 
 import shutil
 
+import dj_database_url
 import pytest
 from django.core.management import call_command
 
@@ -38,7 +44,25 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker):
+def test_database(django_db_setup, django_db_blocker):
+    """The test database, created here when pytest-django has not (no marked test ran)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    # pytest-django points the connection at the test database when it creates one.
+    if connection.settings_dict["NAME"] != dj_database_url.parse(settings.DATABASE_URL)["NAME"]:
+        yield
+        return
+    with django_db_blocker.unblock():
+        created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(created, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def site(test_database, django_db_blocker):
     """A server on the test database with the demo loaded and committed."""
     from performance_platform.demo.data import load_demo
 
@@ -65,8 +89,8 @@ def _flush(django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def browser(site):
-    """Debian's chromium under Playwright (after ``site``, so it closes before the flush)."""
+def chromium_path():
+    """Debian's chromium; a clear failure (never a skip) when it or axe-core is missing."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail(
@@ -76,10 +100,16 @@ def browser(site):
         )
     if not AXE_JS.is_file():
         pytest.fail(f"{AXE_JS} is missing: run npm ci (make install)", pytrace=False)
+    return executable
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path, site):
+    """Chromium under Playwright (after ``site``: it closes before the flush)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
         yield chromium
         chromium.close()
 
@@ -129,6 +159,9 @@ class Visit:
             violations
         )
         assert self.ran_javascript() == self.js
+        # axe only asks for a review (not a violation) when no ID that an aria-labelledby
+        # names exists; a page should never name an element it does not have.
+        assert not self.page.evaluate(MISSING_IDS), f"{name}: {self.page.evaluate(MISSING_IDS)}"
         assert not self.errors, "\n".join(self.errors)
 
     def ran_javascript(self) -> bool:
@@ -145,6 +178,19 @@ def visit(browser, site, js):
     yield opened
     opened.close()
 
+
+MISSING_IDS = """() => {
+  const attributes = ["aria-labelledby", "aria-describedby", "aria-controls", "aria-owns"];
+  const missing = [];
+  for (const element of document.querySelectorAll(attributes.map(a => `[${a}]`).join())) {
+    for (const attribute of attributes) {
+      for (const id of (element.getAttribute(attribute) || "").split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) missing.push(`${attribute}="${id}" on #${element.id}`);
+      }
+    }
+  }
+  return missing;
+}"""
 
 RUN_AXE = """async (tags) => {
   const results = await axe.run(document, {

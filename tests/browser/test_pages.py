@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from .conftest import describe, run_axe
+
 pytestmark = pytest.mark.browser
 
 KPI_TITLES = [
@@ -164,14 +166,14 @@ def test_module_with_a_changed_date_range(visit):
     visit.goto("/performance/renew-passport/digital-takeup")
     page = visit.page
     assert page.locator("h1").inner_text() == "Digital take-up"
-    page.get_by_label("From").fill("2025-01")
+    page.get_by_label("From", exact=True).fill("2025-01")
     page.get_by_label("To", exact=True).fill("2025-06")
-    page.get_by_label("Period").select_option("month")
+    page.get_by_label("Period", exact=True).select_option("month")
     submit(page, "Show data", r"from=2025-01")
     assert query_of(page.url) == {"from": ["2025-01"], "to": ["2025-06"], "period": ["month"]}
     # The form keeps what was asked for, and the table shows exactly that range.
-    assert page.get_by_label("From").input_value() == "2025-01"
-    assert page.get_by_label("Period").input_value() == "month"
+    assert page.get_by_label("From", exact=True).input_value() == "2025-01"
+    assert page.get_by_label("Period", exact=True).input_value() == "month"
     periods = page.locator("main table tbody th[scope=row]").all_inner_texts()
     assert periods[0] == "January 2025"
     assert periods == [
@@ -227,3 +229,15 @@ def test_accessibility_statement(visit):
     page.wait_for_load_state()
     assert page.locator("h1").inner_text().startswith("Accessibility statement")
     visit.check("accessibility")
+
+
+def test_the_audit_finds_violations(visit):
+    """axe really audits in both modes: a broken page is reported, readably."""
+    visit.goto("/performance/no-such-service", status=404)
+    visit.page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\">')"
+    )
+    violations = run_axe(visit.page, visit.js)
+    assert [violation["id"] for violation in violations] == ["image-alt"]
+    report = describe(violations)
+    assert '<img src="/x.png">' in report and "Element does not have an alt attribute" in report

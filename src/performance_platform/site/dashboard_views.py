@@ -7,12 +7,14 @@ and a strong ETag (:mod:`.caching`).
 """
 
 import csv
+import hashlib
 import io
 from urllib.parse import urlencode
 
 import orjson
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from . import caching, dashboard_pages, services
 from . import modules as module_views
@@ -50,7 +52,25 @@ def _services_state(request):
 
 @caching.public_page(caching.PAGE_MAX_AGE)
 def services_page(request):
-    """``/performance/services``: filter, sort and totals, all in the URL."""
+    """``/performance/services``: filter, sort and totals, all in the URL.
+
+    Kept in the cache under the index's fingerprint (summaries version, dashboards and
+    organisations changed) and the query string: any change to what it shows changes
+    the key.
+    """
+    key = "|".join(
+        [
+            "services",
+            services.fingerprint(),
+            request.GET.urlencode(),
+            timezone.now().strftime("%Y%m%d%H"),  # staleness moves with the clock
+        ]
+    )
+    key = "page:" + hashlib.sha256(key.encode()).hexdigest()
+    return HttpResponse(dashboard_pages.cached(key, lambda: _services_html(request)))
+
+
+def _services_html(request) -> str:
     everything, rows, text, department, key, order = _services_state(request)
     departments, agencies = services.department_choices(everything)
     labels = dict(departments) | dict(agencies)
@@ -103,7 +123,7 @@ def services_page(request):
             }
         )
     kept = {k: v for k, v in {**base, "sortby": key, "sortorder": order}.items() if v}
-    html = render_to_string(
+    return render_to_string(
         "site/services.html",
         {
             "nav": "services",
@@ -122,7 +142,6 @@ def services_page(request):
         },
         request=request,
     )
-    return HttpResponse(html)
 
 
 @caching.public_page(caching.PAGE_MAX_AGE)

@@ -8,7 +8,7 @@ services there are. Filter and sort live in the URL (``?filter=``, ``?department
 
 from dataclasses import dataclass
 
-from performance_platform.dashboards.models import SERVICE_TYPES, Dashboard
+from performance_platform.dashboards.models import SERVICE_TYPES, Dashboard, Organisation
 from performance_platform.kpis.summaries import all_summaries
 
 # (key, heading, format, kind): kind "total" columns are summed across the filtered set;
@@ -60,23 +60,46 @@ def services(*, now=None) -> list[Service]:
     by_service: dict[str, dict] = {}
     for record in all_summaries(now=now):
         by_service.setdefault(record.get("service"), {})[record.get("kpi")] = record
+    # All organisations at once (there are few), so the walk up to a department costs
+    # no queries; dashboards as plain values, since 800 model instances cost more.
+    organisations = {o.pk: o for o in Organisation.objects.all()}
+    for org in organisations.values():
+        org.parent = organisations.get(org.parent_id)
     dashboards = (
         Dashboard.objects.filter(status="published", dashboard_type__in=SERVICE_TYPES)
-        .select_related("organisation__parent__parent", "kpi_group")
         .order_by("title")
+        .values_list("slug", "title", "organisation_id", "kpi_group__name")
     )
     out = []
-    for dash in dashboards:
-        group = dash.kpi_group.name if dash.kpi_group_id else dash.slug
-        org = dash.organisation
+    for slug, title, org_id, group in dashboards:
+        org = organisations.get(org_id)
         department = org.department() if org else None
         agency = org.agency() if org else None
         out.append(
-            Service(
-                dash.slug, dash.title, _org(department), _org(agency), by_service.get(group, {})
-            )
+            Service(slug, title, _org(department), _org(agency), by_service.get(group or slug, {}))
         )
     return out
+
+
+def fingerprint() -> str:
+    """Everything the index shows, in a few numbers: it changes whenever the page would."""
+    from django.db.models import Count, Max
+
+    from performance_platform.kpis.summaries import summaries_data_set
+
+    summaries = summaries_data_set()
+    dashboards = Dashboard.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    organisations = Organisation.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    return "|".join(
+        str(v)
+        for v in (
+            summaries.version if summaries else 0,
+            dashboards["n"],
+            dashboards["at"],
+            organisations["n"],
+            organisations["at"],
+        )
+    )
 
 
 def department_choices(rows: list[Service]) -> tuple[list, list]:

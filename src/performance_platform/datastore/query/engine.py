@@ -216,8 +216,10 @@ def _run(cursor, statement, params):
 def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
     """Run the aggregate SQL (and distinct-value SQL for set collects)."""
     d = sql.dialect()
+    kinds = data_set.field_kinds or {}
+    never_text = frozenset(f for f, _ in q.collect if kinds.get(f) and not kinds[f] & TEXT)
     statement, params, layout = sql.aggregate_sql(
-        d, q, data_set.pk, window.start, window.end, rollup=rollup
+        d, q, data_set.pk, window.start, window.end, rollup=rollup, never_text=never_text
     )
     cells = Cells()
     with connection.cursor() as cursor:
