@@ -437,12 +437,16 @@ def test_huge_integers_do_not_raise():
 def test_html_shortened_value_is_wrapped_in_abbr():
     html = format_html(12_345_678, {"type": "number", "magnitude": True, "pad": True})
     assert isinstance(html, SafeString)
-    assert html == '<abbr title="12,345,678" aria-label="12,345,678">12.3m</abbr>'
+    assert html == (
+        '<abbr title="12,345,678" aria-hidden="true">12.3m</abbr>'
+        '<span class="govuk-visually-hidden">12,345,678</span>'
+    )
 
 
 def test_html_abbr_includes_currency_symbol():
     assert format_html(2_990_000_000, {"type": "currency", "magnitude": True}) == (
-        '<abbr title="£2,990,000,000" aria-label="£2,990,000,000">£2.99bn</abbr>'
+        '<abbr title="£2,990,000,000" aria-hidden="true">£2.99bn</abbr>'
+        '<span class="govuk-visually-hidden">£2,990,000,000</span>'
     )
 
 
@@ -557,7 +561,7 @@ def test_format_html_never_raises_and_is_safe(value, fmt, abbr):
     assert isinstance(html, SafeString)
     if "<abbr" in html:
         title = re.search(r'title="([^"]*)"', html).group(1)
-        assert f'aria-label="{title}"' in html
+        assert f'<span class="govuk-visually-hidden">{title}</span>' in html
 
 
 @PROPERTY

@@ -188,7 +188,10 @@ def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
     """Format ``value`` as safe HTML (everything escaped).
 
     With ``abbr`` (the default), a number shortened with k, m or bn is wrapped as
-    ``<abbr title="FULL" aria-label="FULL">SHORT</abbr>``, FULL being the same format without
+    ``<abbr title="FULL" aria-hidden="true">SHORT</abbr><span class="govuk-visually-hidden">FULL
+    </span>``: the tooltip for sighted readers, the full figure for screen readers (which
+    would read "1.32m" as metres, and may ignore ``aria-label`` on ``abbr``). FULL is the
+    same format without
     magnitude and with all the value's significant digits (up to 15; money keeps its pence or
     whole-pound rounding, an integer its rounding). Padding zeros alone ("−1.20%") do not count
     as shortening. A ``url`` becomes a link when it is an http(s) address. A missing value is a
@@ -212,7 +215,11 @@ def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
         full = _format(value, options, exact=True)
         if full is not None and _SHORTENED.search(short) and _unpadded(full) != _unpadded(short):
             return _django_format_html(
-                '<abbr title="{}" aria-label="{}">{}</abbr>', full, full, short
+                '<abbr title="{}" aria-hidden="true">{}</abbr>'
+                '<span class="govuk-visually-hidden">{}</span>',
+                full,
+                short,
+                full,
             )
     return _django_format_html("{}", short)
 

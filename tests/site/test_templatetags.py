@@ -18,7 +18,10 @@ def render(source: str, **context) -> str:
 
 def test_fmt_marks_up_shortened_numbers():
     html = render('{{ v|fmt:"number magnitude" }}', v=1234567)
-    assert html == '<abbr title="1,234,567" aria-label="1,234,567">1.23m</abbr>'
+    assert html == (
+        '<abbr title="1,234,567" aria-hidden="true">1.23m</abbr>'
+        '<span class="govuk-visually-hidden">1,234,567</span>'
+    )
 
 
 def test_fmt_percent_and_currency():

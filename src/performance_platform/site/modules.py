@@ -404,12 +404,6 @@ def _line_view(
     view.annotations = [n for _, n in notes]
     x_label = start_label(period)
     desc = charts.describe_trend(label, points, formatter(fmt), lambda x: formatting.format_date(x))
-    if notes:
-        desc += (
-            " Annotations: "
-            + "; ".join(f"{formatting.format_date(n.date)}: {n.text}" for _, n in notes)
-            + "."
-        )
     view.chart = _svg(
         charts.line_chart(
             [charts.Series(key=key, label=label, points=points)],
@@ -684,9 +678,15 @@ def render_bar_number(view, rows, options, params, *, annotations, full, now):
     period = period_of(params, options) or "week"
     recent = [r for r in rows if _dt(r.get("_start_at") or r.get("_timestamp"))][-6:]
     bars = [(period_text(r, period), _number(r.get(key))) for r in recent]
+    # Short labels under the bars ("Jul–Sep 2026"); the description and table say it in full.
+    short = start_label(period)
+    labelled = [
+        (short(r.get("_start_at") or r.get("_timestamp")), v)
+        for r, (_, v) in zip(recent, bars, strict=True)
+    ]
     view.chart = _svg(
         charts.bar_chart(
-            bars,
+            labelled,
             title=view.title,
             desc="; ".join(
                 f"{label}: {formatting.format_value(v, fmt) if v is not None else 'no data'}"

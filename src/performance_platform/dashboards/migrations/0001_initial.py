@@ -6,90 +6,297 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('datastore', '0003_record_index_with_id'),
+        ("datastore", "0003_record_index_with_id"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dashboard',
+            name="Dashboard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=200, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*\\Z', 'Use lower-case letters, digits and hyphens.')])),
-                ('title', models.CharField(max_length=256)),
-                ('dashboard_type', models.CharField(choices=[('transaction', 'Transaction'), ('high-volume-transaction', 'High-volume transaction'), ('service-group', 'Service group'), ('agency', 'Agency'), ('department', 'Department'), ('content', 'Content'), ('other', 'Other')], default='transaction', max_length=30)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('unlisted', 'Unlisted (preview link)'), ('in_review', 'In review'), ('published', 'Published')], default='draft', max_length=20)),
-                ('strapline', models.CharField(choices=[('Dashboard', 'Dashboard'), ('Service dashboard', 'Service dashboard'), ('Content dashboard', 'Content dashboard'), ('Performance', 'Performance'), ('Policy dashboard', 'Policy dashboard')], default='Dashboard', max_length=40)),
-                ('tagline', models.CharField(blank=True, max_length=400)),
-                ('description', models.TextField(blank=True, max_length=1000)),
-                ('costs', models.TextField(blank=True, help_text='Notes on costs.', max_length=1500)),
-                ('other_notes', models.TextField(blank=True, max_length=1000)),
-                ('customer_type', models.CharField(blank=True, choices=[('', '—'), ('Business', 'Business'), ('Individuals', 'Individuals'), ('Business and individuals', 'Business and individuals'), ('Charity', 'Charity')], max_length=40)),
-                ('business_model', models.CharField(blank=True, choices=[('', '—'), ('Department budget', 'Department budget'), ('Fees and charges', 'Fees and charges'), ('Taxpayers', 'Taxpayers'), ('Fees and charges, and taxpayers', 'Fees and charges, and taxpayers')], max_length=40)),
-                ('links', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kpi_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='datastore.datagroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=200,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*\\Z",
+                                "Use lower-case letters, digits and hyphens.",
+                            )
+                        ],
+                    ),
+                ),
+                ("title", models.CharField(max_length=256)),
+                (
+                    "dashboard_type",
+                    models.CharField(
+                        choices=[
+                            ("transaction", "Transaction"),
+                            ("high-volume-transaction", "High-volume transaction"),
+                            ("service-group", "Service group"),
+                            ("agency", "Agency"),
+                            ("department", "Department"),
+                            ("content", "Content"),
+                            ("other", "Other"),
+                        ],
+                        default="transaction",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("unlisted", "Unlisted (preview link)"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "strapline",
+                    models.CharField(
+                        choices=[
+                            ("Dashboard", "Dashboard"),
+                            ("Service dashboard", "Service dashboard"),
+                            ("Content dashboard", "Content dashboard"),
+                            ("Performance", "Performance"),
+                            ("Policy dashboard", "Policy dashboard"),
+                        ],
+                        default="Dashboard",
+                        max_length=40,
+                    ),
+                ),
+                ("tagline", models.CharField(blank=True, max_length=400)),
+                ("description", models.TextField(blank=True, max_length=1000)),
+                (
+                    "costs",
+                    models.TextField(blank=True, help_text="Notes on costs.", max_length=1500),
+                ),
+                ("other_notes", models.TextField(blank=True, max_length=1000)),
+                (
+                    "customer_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("Business", "Business"),
+                            ("Individuals", "Individuals"),
+                            ("Business and individuals", "Business and individuals"),
+                            ("Charity", "Charity"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "business_model",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("Department budget", "Department budget"),
+                            ("Fees and charges", "Fees and charges"),
+                            ("Taxpayers", "Taxpayers"),
+                            ("Fees and charges, and taxpayers", "Fees and charges, and taxpayers"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("links", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kpi_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="datastore.datagroup",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Annotation',
+            name="Annotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('text', models.CharField(max_length=200)),
-                ('link', models.URLField(blank=True)),
-                ('dashboard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annotations', to='dashboards.dashboard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("text", models.CharField(max_length=200)),
+                ("link", models.URLField(blank=True)),
+                (
+                    "dashboard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annotations",
+                        to="dashboards.dashboard",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'pk'],
+                "ordering": ["date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=150, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*\\Z', 'Use lower-case letters, digits and hyphens.')])),
-                ('name', models.CharField(max_length=256)),
-                ('abbreviation', models.CharField(blank=True, max_length=50)),
-                ('type', models.CharField(choices=[('department', 'Ministerial department'), ('agency', 'Agency or public body')], max_length=20)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='dashboards.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=150,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*\\Z",
+                                "Use lower-case letters, digits and hyphens.",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=256)),
+                ("abbreviation", models.CharField(blank=True, max_length=50)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("department", "Ministerial department"),
+                            ("agency", "Agency or public body"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="dashboards.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='dashboard',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dashboards', to='dashboards.organisation'),
+            model_name="dashboard",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="dashboards",
+                to="dashboards.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='Module',
+            name="Module",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('slug', models.CharField(max_length=60, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*\\Z', 'Use lower-case letters, digits and hyphens.')])),
-                ('type', models.CharField(max_length=40)),
-                ('title', models.CharField(max_length=100)),
-                ('description', models.CharField(blank=True, max_length=400)),
-                ('info', models.JSONField(blank=True, default=list, help_text='Notes: a list of text lines.')),
-                ('query', models.JSONField(blank=True, default=dict, help_text='Read API parameters.')),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('dashboard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='modules', to='dashboards.dashboard')),
-                ('data_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='datastore.datagroup')),
-                ('data_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='datastore.datatype')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='dashboards.module')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=60,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*\\Z",
+                                "Use lower-case letters, digits and hyphens.",
+                            )
+                        ],
+                    ),
+                ),
+                ("type", models.CharField(max_length=40)),
+                ("title", models.CharField(max_length=100)),
+                ("description", models.CharField(blank=True, max_length=400)),
+                (
+                    "info",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Notes: a list of text lines."
+                    ),
+                ),
+                (
+                    "query",
+                    models.JSONField(blank=True, default=dict, help_text="Read API parameters."),
+                ),
+                ("options", models.JSONField(blank=True, default=dict)),
+                (
+                    "dashboard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="modules",
+                        to="dashboards.dashboard",
+                    ),
+                ),
+                (
+                    "data_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="datastore.datagroup",
+                    ),
+                ),
+                (
+                    "data_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="datastore.datatype",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="dashboards.module",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('dashboard', 'slug'), name='uniq_module_slug')],
+                "ordering": ["order", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("dashboard", "slug"), name="uniq_module_slug")
+                ],
             },
         ),
     ]
