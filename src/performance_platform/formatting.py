@@ -211,9 +211,10 @@ def format_html(value, fmt, abbr=True, *, missing="headline") -> SafeString:
         kind = None
     if kind == "url":
         return _link(short)
-    if abbr and kind in NUMERIC_TYPES:
+    # Only a k/m/bn text can need the full figure: format it only then (tables are big).
+    if abbr and kind in NUMERIC_TYPES and _SHORTENED.search(short):
         full = _format(value, options, exact=True)
-        if full is not None and _SHORTENED.search(short) and _unpadded(full) != _unpadded(short):
+        if full is not None and _unpadded(full) != _unpadded(short):
             return _django_format_html(
                 '<abbr title="{}" aria-hidden="true">{}</abbr>'
                 '<span class="govuk-visually-hidden">{}</span>',
