@@ -196,7 +196,7 @@ WRITE_MAX_GZIP_BYTES = _env_int("WRITE_MAX_GZIP_BYTES", 10 * 1024 * 1024)
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 
 # Modules of a dashboard rendered at once (threads per server process); 1 turns it off.
-PAGE_RENDER_THREADS = _env_int("PAGE_RENDER_THREADS", 4)
+PAGE_RENDER_THREADS = _env_int("PAGE_RENDER_THREADS", 1)
 
 # --- Background work ---------------------------------------------------------
 # Django's tasks framework, queued in the main database (no other service needed).
