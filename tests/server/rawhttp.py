@@ -5,6 +5,7 @@ Content-Length, ...). These tests need to send exactly the bytes they mean, incl
 malformed ones, and to see exactly what comes back.
 """
 
+import contextlib
 import json
 import socket
 import time
@@ -71,12 +72,10 @@ def exchange(
     """
     parts = urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(data)
             if half_close:
                 sock.shutdown(socket.SHUT_WR)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         received = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,5 +1,6 @@
 """Helpers for the worker tests: real ``performance-platform worker`` processes, polling."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -53,10 +54,8 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL the whole process group (the crash), and reap it."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.communicate()
 
     def terminate(self, signum: int = signal.SIGTERM, timeout: float = TIMEOUT):
@@ -78,10 +77,8 @@ class WorkerProcess:
         if self.process.returncode is None:
             self.kill()
         else:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGKILL)  # any child left behind
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def run_cli(*args: str, timeout: float = TIMEOUT, **env: str) -> subprocess.CompletedProcess:

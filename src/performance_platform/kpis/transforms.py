@@ -33,12 +33,10 @@ from datetime import UTC, datetime
 import jsonschema
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from performance_platform.datastore import storage
-from performance_platform.datastore.models import DataGroup, DataSet, DataType, Record
-from performance_platform.datastore.query import as_querydict
-from performance_platform.datastore.query.engine import execute
+from performance_platform.datastore.models import DataSet, Record
+from performance_platform.datastore.query import as_querydict, run_query
 from performance_platform.datastore.query.params import QueryError, parse
 from performance_platform.datastore.query.ranges import add as add_periods
 from performance_platform.datastore.query.ranges import start as period_start
@@ -274,16 +272,11 @@ def encode_id(*parts: str) -> str:
 
 def read(data_set: DataSet, params: dict, *, now: datetime) -> list[dict]:
     """Run a read query for a transform (raw queries allowed: this is not the public API)."""
-    query = parse(as_querydict(params), raw_queries_allowed=True)
-    return execute(data_set, query, now=now).data
+    return run_query(data_set, params, now=now, allow_raw=True)["data"]
 
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
-
-
-def _parse(text: str) -> datetime:
-    return parse_datetime(text).astimezone(UTC)
 
 
 def period_windows(period: str, earliest: datetime, latest: datetime):
@@ -671,8 +664,6 @@ def parse_range_value(text: str) -> datetime | None:
 __all__ = [
     "DEFAULT_SUMMARY_OUTPUT",
     "OPTION_SCHEMAS",
-    "DataGroup",
-    "DataType",
     "RunResult",
     "TransformConfigError",
     "TransformError",

@@ -24,6 +24,7 @@ from django.utils import timezone
 from performance_platform import formatting
 from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.datastore.models import DataSet
+from performance_platform.datastore.query.csvout import cell as csv_cell
 from performance_platform.kpis.summaries import service_kpis, summaries_data_set
 
 from . import modules as module_views
@@ -290,23 +291,5 @@ def table_csv(table) -> str:
     writer = csv.writer(out)
     writer.writerow([c.label for c in table.columns])
     for row in table.as_records():
-        writer.writerow([_csv_cell(value) for value in row.values()])
+        writer.writerow([csv_cell(value) for value in row.values()])
     return "\ufeff" + out.getvalue()
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    # A cell starting with =, +, - or @ is a formula to a spreadsheet: make it text.
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

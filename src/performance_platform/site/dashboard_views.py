@@ -16,6 +16,8 @@ from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from performance_platform.datastore.query.csvout import cell as csv_cell
+
 from . import caching, dashboard_pages, services
 from . import modules as module_views
 
@@ -173,7 +175,7 @@ def services_csv(request):
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for record in records:
-        writer.writerow({k: dashboard_pages._csv_cell(v) for k, v in record.items()})
+        writer.writerow({k: csv_cell(v) for k, v in record.items()})
     return _csv("\ufeff" + out.getvalue(), "services.csv")
 
 

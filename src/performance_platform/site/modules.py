@@ -13,7 +13,7 @@ links. Templates only lay these out.
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.utils.dateparse import parse_datetime
@@ -22,9 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from performance_platform import formatting
 from performance_platform.datastore.models import DataSet
-from performance_platform.datastore.query import as_querydict
-from performance_platform.datastore.query.engine import execute
-from performance_platform.datastore.query.params import QueryError, parse
+from performance_platform.datastore.query import QueryError, run_query
 
 from . import charts
 
@@ -231,9 +229,8 @@ def data_set_for(module) -> DataSet | None:
 
 
 def fetch(data_set: DataSet, params: dict, *, now: datetime) -> list[dict]:
-    """Run the module's query (raw queries are allowed only where the data set allows)."""
-    query = parse(as_querydict(params), raw_queries_allowed=data_set.raw_queries_allowed)
-    return execute(data_set, query, now=now).data
+    """Run the module's query through the read API's own entry point."""
+    return run_query(data_set, params, now=now)["data"]
 
 
 def _dt(value) -> datetime | None:
@@ -1077,11 +1074,6 @@ RENDERERS = {
     "completion_table": render_completion_table,
 }
 MODULE_TYPES = set(RENDERERS) | {"section", "tab"}
-
-
-def month_start(value: date) -> datetime:
-    """Midnight UTC on the first of ``value``'s month."""
-    return datetime(value.year, value.month, 1, tzinfo=UTC)
 
 
 __all__ = ["MODULE_TYPES", "ModuleView", "Range", "Table", "render"]

@@ -34,9 +34,14 @@ def as_querydict(params) -> QueryDict:
     return qd
 
 
-def parse_query(data_set, params) -> Query:
-    """Validate read-API parameters for ``data_set``; raises QueryError (a 400)."""
-    return parse(as_querydict(params), raw_queries_allowed=data_set.raw_queries_allowed)
+def parse_query(data_set, params, *, allow_raw: bool = False) -> Query:
+    """Validate read-API parameters for ``data_set``; raises QueryError (a 400).
+
+    ``allow_raw`` lifts the data set's ``raw_queries_allowed`` for the platform's own
+    readers (transforms), which are not the public API it protects.
+    """
+    raw = allow_raw or data_set.raw_queries_allowed
+    return parse(as_querydict(params), raw_queries_allowed=raw)
 
 
 def payload(data_set, data: list) -> dict:
@@ -47,9 +52,9 @@ def payload(data_set, data: list) -> dict:
     return body
 
 
-def run_query(data_set, params, *, now: datetime | None = None) -> dict:
+def run_query(data_set, params, *, now: datetime | None = None, allow_raw: bool = False) -> dict:
     """Run a read query and return exactly the JSON body ``/data/...`` would return."""
-    query = parse_query(data_set, params)
+    query = parse_query(data_set, params, allow_raw=allow_raw)
     result = execute(data_set, query, now=now or timezone.now())
     return payload(data_set, result.data)
 

@@ -23,7 +23,8 @@ _LAST_RAW = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
+    """One CSV cell: empty for null, lists joined, text that could run as a formula escaped."""
     if value is None:
         return ""
     if value is True:
@@ -31,7 +32,7 @@ def _cell(value) -> str:
     if value is False:
         return "false"
     if isinstance(value, list):
-        return "; ".join(_cell(v) for v in value)
+        return "; ".join(cell(v) for v in value)
     if isinstance(value, float):
         return repr(value)
     text = str(value)
@@ -75,5 +76,5 @@ def render(q: Query, data: list[dict]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([cell(row.get(c)) for c in columns])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")

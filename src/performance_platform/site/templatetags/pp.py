@@ -26,6 +26,7 @@ Static files:
     of failing the whole page.
 """
 
+import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -43,10 +44,8 @@ def _scalar(text: str):
     if lowered in ("true", "false"):
         return lowered == "true"
     for kind in (int, float):
-        try:
+        with contextlib.suppress(ValueError):
             return kind(text)
-        except ValueError:
-            pass
     return text
 
 
