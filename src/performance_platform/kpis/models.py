@@ -89,3 +89,13 @@ class Transform(models.Model):
             )
         except TransformConfigError as exc:
             raise ValidationError({exc.field: exc.message})
+
+    def identity(self) -> tuple:
+        """What makes two transforms the same one: type, input and output (as import-config)."""
+        return (
+            self.type,
+            self.input_group.name if self.input_group_id else None,
+            self.input_type.name,
+            self.output_group.name if self.output_group_id else None,
+            self.output_type.name,
+        )
