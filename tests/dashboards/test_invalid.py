@@ -106,6 +106,36 @@ def bad_nested_axis(doc):
     return "channel-chart", ["options.axes.y.0", "label"]
 
 
+def group_mapping_pattern_that_does_not_compile(doc):
+    _chart(doc)["options"]["group-mapping"] = {"([digital": "online"}
+    return "channel-chart", ["options.group-mapping", "regex"]
+
+
+def group_mapping_to_a_number(doc):
+    _chart(doc)["options"]["group-mapping"] = {"^digital$": 3}
+    return "channel-chart", ["options.group-mapping"]
+
+
+def timeshift_of_zero(doc):
+    _chart(doc)["options"]["axes"]["y"].append(
+        {"label": "Digital", "groupId": "digital", "timeshift": 0}
+    )
+    return "channel-chart", ["options.axes.y.1.timeshift"]
+
+
+def line_label_link_to_a_script(doc):
+    _chart(doc)["options"]["axes"]["y"][0]["href"] = "javascript:alert(1)"
+    return "channel-chart", ["options.axes.y.0.href"]
+
+
+def timeshift_on_a_table(doc):
+    # Only a grouped time series draws comparison lines; elsewhere it would do nothing.
+    _table(doc)["options"].setdefault("axes", {})["y"] = [
+        {"label": "Count", "key": "count", "timeshift": 4}
+    ]
+    return "channel-table", ["timeshift"]
+
+
 def bad_regex_type(doc):
     _section(doc)["modules"].append(
         {
@@ -225,6 +255,11 @@ CASES = [
     bad_format_name,
     bad_format_object,
     bad_nested_axis,
+    group_mapping_pattern_that_does_not_compile,
+    group_mapping_to_a_number,
+    timeshift_of_zero,
+    line_label_link_to_a_script,
+    timeshift_on_a_table,
     bad_regex_type,
     regex_that_does_not_compile,
     bad_start_date,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from performance_platform.datastore.query import parse_query
-from performance_platform.datastore.query.engine import execute
+from performance_platform.datastore.query.engine import execute, fitting_levels
 from performance_platform.datastore.storage import store_records
 from performance_platform.datastore.validation import prepare_records
 
@@ -76,6 +76,11 @@ def run_paths(data_set, params, *, rollup: bool, now: datetime = NOW) -> list:
         rolled = execute(data_set, query, now=now, force_path="rollup")
         assert rolled.used_rollup is True
         assert rolled.data == records.data
+        # Every rollup level whose rows fit the range (month, week, day) agrees too.
+        levels = fitting_levels(query, auto.window)
+        assert auto.rollup_level == levels[0]
+        for level in levels:
+            assert execute(data_set, query, now=now, force_path=level).data == records.data, level
     return records.data
 
 

@@ -25,6 +25,7 @@ from performance_platform.datastore import rollups
 from performance_platform.datastore.models import DataSet, Record, RollupDay, WriteAudit
 from performance_platform.datastore.query import execute, parse_query
 
+from .checks import assert_periods_match_days
 from .conftest import new_data_set, token_for, url_for
 from .strategies import assert_same
 
@@ -159,6 +160,7 @@ def test_concurrent_writers_lose_no_update(two_servers):
     before = sorted(
         RollupDay.objects.filter(data_set=data_set).values_list("day", "dims_hash", "count")
     )
+    assert_periods_match_days(data_set)  # weeks and months lost no update either
     rollups.rebuild(data_set)
     after = sorted(
         RollupDay.objects.filter(data_set=data_set).values_list("day", "dims_hash", "count")
@@ -182,3 +184,16 @@ def test_concurrent_writers_lose_no_update(two_servers):
     assert sum(group["_count"] for group in from_rollup) == sum(
         1 for r in records if "channel" in r
     )
+    # ... and so do the week rows, for the same week without a period.
+    weekly = parse_query(
+        data_set,
+        {
+            "start_at": "2025-03-03T00:00:00Z",
+            "end_at": "2025-03-10T00:00:00Z",
+            "group_by": "channel",
+            "collect": ["visits:sum", "amount:sum"],
+        },
+    )
+    from_weeks = execute(data_set, weekly, now=NOW, force_path="rollup")
+    assert from_weeks.rollup_level == "week"
+    assert_same(from_weeks.data, execute(data_set, weekly, now=NOW, force_path="records").data)

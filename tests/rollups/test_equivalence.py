@@ -18,10 +18,16 @@ from hypothesis import strategies as st
 
 from performance_platform.datastore import rollups
 from performance_platform.datastore.models import DataSet, Record, RollupDay
-from performance_platform.datastore.query.engine import can_use_rollup, execute, resolve_window
+from performance_platform.datastore.query.engine import (
+    can_use_rollup,
+    execute,
+    fitting_levels,
+    resolve_window,
+)
 from performance_platform.datastore.query.params import QueryError
 
 from . import reference
+from .checks import assert_periods_match_days, stored_periods
 from .conftest import examples, new_data_set, token_for, url_for
 from .strategies import (
     DECLARED,
@@ -111,10 +117,14 @@ def _check_rollup_queries(data_set, stored, query_list):
             f"the planner would not use the rollup for {query}"
         )
         expected = _oracle(stored, query)
-        _check(_answer(data_set, q, "rollup"), expected, f"rollup {query}")
+        levels = fitting_levels(q, resolve_window(q, NOW))
+        event(f"levels: {'+'.join(levels)}")
+        for level in levels:
+            _check(_answer(data_set, q, level), expected, f"{level} rollup {query}")
         _check(_answer(data_set, q, "records"), expected, f"records {query}")
         if not isinstance(expected, tuple):
-            assert execute(data_set, q, now=NOW).used_rollup
+            result = execute(data_set, q, now=NOW)
+            assert result.used_rollup and result.rollup_level == levels[0]
 
 
 @SETTINGS
@@ -206,9 +216,17 @@ def test_incremental_rollups_equal_a_rebuild(mode, history):
     assert sum(row[1] for row in incremental.values()) == len(stored)
     assert all(row[1] > 0 for row in incremental.values())
 
+    assert_periods_match_days(data_set)
+    periods_before = stored_periods(data_set)
+
     rollups.rebuild(data_set)
     rebuilt = _rollup_rows(data_set)
     assert set(incremental) == set(rebuilt)
+    assert_periods_match_days(data_set)
+    periods_after = stored_periods(data_set)
+    assert set(periods_after) == set(periods_before)
+    for key, (dims, count, *_) in periods_after.items():
+        assert tuple(periods_before[key][:2]) == (dims, count), key
     for key, (dims, count, measures, starts) in rebuilt.items():
         got = incremental[key]
         assert got[0] == dims and got[1] == count, f"{key}: {got} != {(dims, count)}"

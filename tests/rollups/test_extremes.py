@@ -15,11 +15,12 @@ from django.test import Client
 
 from performance_platform.datastore import rollups
 from performance_platform.datastore.models import DataSet, Record, RollupDay
-from performance_platform.datastore.query.engine import execute
+from performance_platform.datastore.query.engine import execute, fitting_levels, resolve_window
 from performance_platform.datastore.query.params import QueryError, parse
 from performance_platform.datastore.validation import prepare_records
 
 from . import reference
+from .checks import assert_periods_match_days, stored_periods
 from .conftest import new_data_set, token_for, url_for
 from .strategies import assert_same
 
@@ -39,16 +40,23 @@ def _write(data_set, records, method="post", record_id=None):
 
 
 def _both(data_set, query: str):
-    """(rollup answer, records answer); an answer is the data or ("error", message)."""
+    """(rollup answer, records answer); an answer is the data or ("error", message).
+
+    Every rollup level that fits the query (month, week, day) must give the same answer.
+    """
     data_set = DataSet.objects.get(pk=data_set.pk)
     q = parse(QueryDict(query), raw_queries_allowed=True)
+    levels = fitting_levels(q, resolve_window(q, NOW))
     out = []
-    for path in ("rollup", "records"):
+    for path in (*levels, "records"):
         try:
             out.append(execute(data_set, q, now=NOW, force_path=path).data)
         except QueryError as exc:
             out.append(("error", exc.message))
-    return out
+    day = out[len(levels) - 1]
+    for level, answer in zip(levels, out, strict=False):
+        assert answer == day, f"{level}: {answer} != day: {day}"
+    return [out[0], out[-1]]
 
 
 def _stored(data_set) -> list[dict]:
@@ -67,8 +75,12 @@ def _assert_rollups_exact(data_set):
     data_set = DataSet.objects.get(pk=data_set.pk)
     before = _rollup_rows(data_set)
     assert sum(row[3] for row in before) == len(_stored(data_set))
+    assert_periods_match_days(data_set)
+    periods_before = stored_periods(data_set)
     rollups.rebuild(data_set)
     assert _rollup_rows(data_set) == before
+    assert stored_periods(data_set).keys() == periods_before.keys()
+    assert_periods_match_days(data_set)
 
 
 def test_floats_of_1e16_and_more_stay_floats():

@@ -195,6 +195,189 @@ def test_grouped_timeseries_rolls_groups_without_an_axis_into_other(make_module)
     ]
 
 
+def test_a_hundred_percent_table_gives_each_series_share(make_module):
+    """B3: a 100% chart's table shows percentages; the total stays the volume."""
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            "one-hundred-percent": True,
+        },
+    )
+    view = render(module, now=NOW)
+    assert records_of(view) == [
+        {
+            "Period": "1 January 2024",
+            "digital": 10 / 16,
+            "paper": 5 / 16,
+            "phone": 1 / 16,
+            "Total": 16,
+        },
+        {
+            "Period": "8 January 2024",
+            "digital": 22 / 25,
+            "paper": None,
+            "phone": 3 / 25,
+            "Total": 25,
+        },
+    ]
+    assert "62.5%" in view.table.html()
+
+
+def test_group_mapping_merges_groups_by_pattern(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            # The first matching pattern wins: "phone" is assisted, not "p...".
+            "group-mapping": {"^(paper|phone)$": "assisted", "^p": "never"},
+        },
+    )
+    view = render(module, now=NOW)
+    assert records_of(view) == [
+        {"Period": "1 January 2024", "assisted": 6, "digital": 10, "Total": 16},
+        {"Period": "8 January 2024", "assisted": 3, "digital": 22, "Total": 25},
+    ]
+
+
+WEEKLY = [
+    {"_timestamp": f"2024-01-{day:02d}T00:00:00Z", "channel": channel, "count": count}
+    for day, counts in [(1, (1, 100)), (8, (2, 200)), (15, (3, 300)), (22, (4, 400))]
+    for channel, count in zip(("digital", "paper"), counts, strict=True)
+]
+
+
+@pytest.mark.parametrize(
+    "range_params",
+    [
+        {"start_at": "2024-01-15T00:00:00Z", "end_at": "2024-01-29T00:00:00Z"},
+        {"duration": 2},
+    ],
+)
+def test_a_timeshifted_series_is_its_group_periods_earlier(make_module, range_params):
+    """B3 #3: ``timeshift: N`` compares each period with the one N periods before. The
+    extra periods are fetched in the module's own query (so its API link shows them) and
+    are not shown as periods of their own."""
+    module = make_module(
+        "grouped_timeseries",
+        WEEKLY,
+        query={"period": "week", "group_by": "channel", "collect": ["count:sum"], **range_params},
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            "axes": {
+                "y": [
+                    {"groupId": "digital", "label": "Digital"},
+                    {"groupId": "digital", "label": "Digital", "timeshift": 2},
+                    {"groupId": "paper", "label": "Paper", "timeshift": 1},
+                ]
+            },
+        },
+    )
+    view = render(module, now=datetime(2024, 1, 29, 9, tzinfo=UTC))
+    if "start_at" in range_params:
+        assert view.params["start_at"] == "2024-01-01T00:00:00Z"  # two weeks earlier
+    else:
+        assert view.params["duration"] == 4
+    assert records_of(view) == [
+        {
+            "Period": "15 January 2024",
+            "Digital": 3,
+            "Other": 300,
+            "Digital (2 weeks ago)": 1,
+            "Paper (1 week ago)": 200,
+            "Total": 303,
+        },
+        {
+            "Period": "22 January 2024",
+            "Digital": 4,
+            "Other": 400,
+            "Digital (2 weeks ago)": 2,
+            "Paper (1 week ago)": 300,
+            "Total": 404,
+        },
+    ]
+    html = html_of(view)
+    assert "Digital (2 weeks ago)" in html and "API" not in view.title
+    assert "duration=4" in view.api_url or "start_at=2024-01-01" in view.api_url
+
+
+def test_a_timeshift_before_the_data_shows_gaps_not_zeros(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        WEEKLY,
+        query={
+            "period": "week",
+            "group_by": "channel",
+            "collect": ["count:sum"],
+            "start_at": "2024-01-08T00:00:00Z",
+            "end_at": "2024-01-22T00:00:00Z",
+        },
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            "axes": {
+                "y": [
+                    {"groupId": "digital", "label": "Digital"},
+                    {"groupId": "digital", "label": "Digital", "timeshift": 3},
+                ]
+            },
+        },
+    )
+    view = render(module, now=NOW)
+    assert [r["Digital (3 weeks ago)"] for r in records_of(view)] == [None, None]
+    assert [r["Digital"] for r in records_of(view)] == [2, 3]
+
+
+def test_line_labels_give_latest_values_shares_total_and_links(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            "show-line-labels": True,
+            "show-total-label": True,
+            "line-label-links": True,
+            "axes": {
+                "y": [
+                    {"groupId": "digital", "label": "Online", "href": "/performance/x/online"},
+                    {"groupId": "phone", "label": "Phone"},
+                ]
+            },
+        },
+    )
+    view = render(module, now=NOW)
+    # Paper (in "Other") has no records in the latest week: no figure, no share.
+    assert [(i["label"], str(i["value"]), i["share"], i["url"]) for i in view.legend] == [
+        ("Online", "22", "88%", "/performance/x/online"),
+        ("Phone", "3", "12%", ""),
+        ("Other", '<span class="pp-no-data">no data</span>', "", ""),
+    ]
+    html = " ".join(parse(html_of(view)).text().split())
+    assert "Latest figures, 8 to 14 January 2024:" in html
+    assert "Online: 22 (88%)" in html and "Total: 25" in html
+    assert 'href="/performance/x/online"' in html_of(view)
+
+
+def test_line_labels_are_off_unless_asked_for(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={"category": "channel", "value-attribute": "count:sum"},
+    )
+    view = render(module, now=NOW)
+    assert view.legend == [] and "pp-legend" not in html_of(view)
+
+
 # --- column ---------------------------------------------------------------------------------
 
 

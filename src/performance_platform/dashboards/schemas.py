@@ -49,6 +49,20 @@ _AXES = {
     "properties": {"x": _AXIS, "y": {"type": "array", "items": _AXIS, "maxItems": 12}},
     "additionalProperties": False,
 }
+# A grouped time series' y axes name groups, and may compare with earlier periods
+# (``timeshift``: a line of the group N periods before) and link their labels (``href``).
+_GROUPED_AXIS = {
+    **_AXIS,
+    "properties": {
+        **_AXIS["properties"],
+        "timeshift": {"type": "integer", "minimum": 1, "maximum": 104},
+        "href": {"type": "string", "maxLength": 500, "pattern": "^(https?://|/)"},
+    },
+}
+_GROUPED_AXES = {
+    **_AXES,
+    "properties": {"x": _AXIS, "y": {"type": "array", "items": _GROUPED_AXIS, "maxItems": 12}},
+}
 _PERIOD = {"enum": ["day", "week", "month", "quarter"]}
 # "format" is checked (see check_module): a pattern that does not compile is refused.
 _REGEX = {"type": "string", "minLength": 1, "maxLength": 300, "format": "regex"}
@@ -90,10 +104,19 @@ SCHEMAS: dict[str, dict] = {
         ["value-attribute", "category"],
         category=_FIELD,
         use_stack={"type": "boolean"},
+        axes=_GROUPED_AXES,
         **{
             "one-hundred-percent": {"type": "boolean"},
             "show-line-labels": {"type": "boolean"},
             "show-total-label": {"type": "boolean"},
+            "line-label-links": {"type": "boolean"},
+            # {pattern: group}: groups whose value matches the pattern count as that group.
+            "group-mapping": {
+                "type": "object",
+                "propertyNames": {"minLength": 1, "maxLength": 300, "format": "regex"},
+                "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200},
+                "maxProperties": 50,
+            },
         },
     ),
     "completion_rate": _schema(

@@ -281,6 +281,39 @@ class RollupDay(models.Model):
         return f"{self.data_set_id}:{self.day:%Y-%m-%d}:{self.dims_hash[:8]}"
 
 
+class RollupPeriod(models.Model):
+    """Weekly and monthly totals: the daily rollup summed over a Monday week or a month.
+
+    Kept in the same transaction as the daily rows (see ``rollups.py``). A two-year
+    monthly query reads 24 rows per dimension combination here instead of 730 daily
+    ones. ``level`` is ``week`` or ``month``; month rows also carry the quarter and
+    year they fall in, so quarterly and yearly queries use them too.
+    """
+
+    LEVELS = ("week", "month")
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=5)
+    start = models.DateTimeField()
+    quarter_start = models.DateTimeField(null=True)
+    year_start = models.DateTimeField(null=True)
+    dims_hash = models.CharField(max_length=40)
+    dims = models.JSONField()
+    count = models.BigIntegerField()
+    measures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_set", "level", "start", "dims_hash"],
+                name="uniq_rollup_period_dims",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.data_set_id}:{self.level}:{self.start:%Y-%m-%d}:{self.dims_hash[:8]}"
+
+
 class WriteAudit(models.Model):
     """Who wrote what to which data set, and when: one row per successful write request."""
 

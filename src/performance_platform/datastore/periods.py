@@ -35,6 +35,15 @@ def year_start(ts: datetime) -> datetime:
     return day_start(ts).replace(month=1, day=1)
 
 
+def next_month(start: datetime) -> datetime:
+    """The first of the month after ``start`` (a month start)."""
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
 STARTS = {
     "hour": hour_start,
     "day": day_start,

@@ -15,6 +15,10 @@ Which fields are dimensions:
 (bit mask: ``NUMBER``, ``TEXT``, ``NULL``), so the query planner knows when a field
 can be answered from the rollup (see ``can_use_rollup`` in ``query/engine.py``).
 
+Weekly and monthly rows (:class:`~.models.RollupPeriod`) sum the daily rows over a
+Monday week or a calendar month. They change in the same transaction, by the same
+per-batch delta, so long monthly or weekly reads scan 7 to 30 times fewer rows.
+
 Writers to one data set are serialised (the data set row is locked first), so reading,
 merging and writing rollup rows cannot lose an update. Integer sums are adjusted
 exactly; a removal that involves a float recomputes the affected rows from the records,
@@ -24,14 +28,14 @@ so float sums never drift through repeated subtraction.
 import hashlib
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from . import periods
-from .models import DataSet, Record, RollupDay
+from .models import DataSet, Record, RollupDay, RollupPeriod
 from .sqlutil import datetime_adapter, db_json
 
 NUMBER, TEXT, NULL = 1, 2, 4
@@ -145,14 +149,22 @@ def _merge(current: tuple[int, dict] | None, change: list) -> tuple[int, dict]:
     return count, measures
 
 
-def _fetch(data_set_id: int, keys: Iterable[Key]) -> dict[Key, tuple[int, dict]]:
-    """Current rollup rows for the given (day, dims_hash) keys (raw SQL: runs on every write).
+def _fetch(data_set_id: int, keys: Iterable[Key], level: str = "day") -> dict[Key, tuple]:
+    """Current rollup rows for the given (start, dims_hash) keys (raw SQL: runs on every write).
 
-    Asks for the keys' days and dimension hashes together, so a batch spread over many
+    ``level`` is ``day`` (the daily table) or a :class:`~.models.RollupPeriod` level.
+    Asks for the keys' starts and dimension hashes together, so a batch spread over many
     days reads only the rows it may change, not every row of those days.
     """
     adapt = datetime_adapter()
-    table = RollupDay._meta.db_table
+    if level == "day":
+        head = f"SELECT day, dims_hash, count, measures FROM {RollupDay._meta.db_table} "
+        head += "WHERE data_set_id = %s AND day IN "
+        fixed = [data_set_id]
+    else:
+        head = f"SELECT start, dims_hash, count, measures FROM {RollupPeriod._meta.db_table} "
+        head += "WHERE data_set_id = %s AND level = %s AND start IN "
+        fixed = [data_set_id, level]
     found = {}
     by_day: dict[datetime, set[str]] = {}
     for day, digest in keys:
@@ -164,10 +176,9 @@ def _fetch(data_set_id: int, keys: Iterable[Key]) -> dict[Key, tuple[int, dict]]
             days = day_list[start : start + 200]
             digests = sorted(set().union(*(by_day[d] for d in days)))
             cursor.execute(
-                f"SELECT day, dims_hash, count, measures FROM {table} "
-                f"WHERE data_set_id = %s AND day IN ({', '.join(['%s'] * len(days))}) "
+                f"{head}({', '.join(['%s'] * len(days))}) "
                 f"AND dims_hash IN ({', '.join(['%s'] * len(digests))})",
-                [data_set_id, *(adapt(d) for d in days), *digests],
+                [*fixed, *(adapt(d) for d in days), *digests],
             )
             for day, digest, count, measures in cursor.fetchall():
                 day = _as_day(day, by_text)
@@ -209,15 +220,51 @@ def _upsert_sql() -> str:
     return _UPSERT
 
 
+_PERIOD_UPSERT = None
+
+
+def _period_upsert_sql() -> str:
+    global _PERIOD_UPSERT
+    if _PERIOD_UPSERT is None:
+        table = RollupPeriod._meta.db_table
+        cols = (
+            "data_set_id, level, start, quarter_start, year_start, dims_hash, dims, count, measures"
+        )
+        _PERIOD_UPSERT = (
+            f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (data_set_id, level, start, dims_hash) DO UPDATE SET "
+            "count = excluded.count, measures = excluded.measures"
+        )
+    return _PERIOD_UPSERT
+
+
+LEVEL_STARTS = {"week": periods.week_start, "month": periods.month_start}
+
+
+def _unchanged(change: list) -> bool:
+    return change[1] == 0 and not any(any(v) for v in change[2].values())
+
+
 def apply(data_set: DataSet, delta: Delta) -> None:
-    """Write ``delta`` into the rollup table (inside the caller's transaction)."""
+    """Write ``delta`` into the rollup tables (inside the caller's transaction)."""
     if delta.rows:
-        current = _fetch(data_set.pk, delta.rows)
+        recompute = {k for k in delta.recompute if k in delta.rows}
+        _apply_days(data_set, delta.rows, recompute)
+        if recompute:
+            _recompute(data_set, recompute)
+        for level, start_of in LEVEL_STARTS.items():
+            _apply_level(data_set, level, start_of, delta.rows, recompute)
+    _merge_kinds(data_set, delta.kinds)
+
+
+def _apply_days(data_set: DataSet, rows: dict[Key, list], recompute: set[Key]) -> None:
+    """Merge per-day changes into the daily rows."""
+    if rows:
+        current = _fetch(data_set.pk, rows)
         adapt = datetime_adapter()
         upserts, deletes = [], []
-        for key, change in delta.rows.items():
-            unchanged = change[1] == 0 and not any(any(v) for v in change[2].values())
-            if unchanged and key not in delta.recompute:
+        for key, change in rows.items():
+            if _unchanged(change) and key not in recompute:
                 continue
             count, measures = _merge(current.get(key), change)
             day, digest = key
@@ -247,13 +294,104 @@ def apply(data_set: DataSet, delta: Delta) -> None:
                 )
             if upserts:
                 cursor.executemany(_upsert_sql(), upserts)
-        if delta.recompute:
-            _recompute(data_set, {k for k in delta.recompute if k in delta.rows})
-    _merge_kinds(data_set, delta.kinds)
+
+
+def _add_into(acc: list, change: list) -> None:
+    """Add one change [dims, count, {field: [sum, n, nf, nbad]}] into another."""
+    acc[1] += change[1]
+    for field, vector in change[2].items():
+        target = acc[2].get(field)
+        if target is None:
+            acc[2][field] = list(vector)
+        else:
+            for i in range(4):
+                target[i] += vector[i]
+
+
+def _apply_level(data_set, level: str, start_of, rows: dict[Key, list], recompute: set[Key]):
+    """Merge the same per-day changes into the week or month rows that hold those days.
+
+    A period holding a day that was recomputed (a float removed) is summed again from
+    its daily rows instead, so its float sums never drift either.
+    """
+    changes: dict[Key, list] = {}
+    for (day, digest), change in rows.items():
+        key = (start_of(day), digest)
+        acc = changes.get(key)
+        if acc is None:
+            acc = changes[key] = [change[0], 0, {}]
+        _add_into(acc, change)
+    again = {(start_of(day), digest) for day, digest in recompute}
+    changes = {k: v for k, v in changes.items() if k not in again and not _unchanged(v)}
+    if changes:
+        current = _fetch(data_set.pk, changes, level)
+        merged = {
+            key: (change[0], *_merge(current.get(key), change)) for key, change in changes.items()
+        }
+        _write_level(data_set, level, merged)
+    if again:
+        _write_level(data_set, level, _sum_days(data_set, level, again))
+
+
+def _write_level(data_set, level: str, rows: dict[Key, tuple]) -> None:
+    """Upsert (start, digest) -> (dims, count, measures) rows; a count of 0 deletes the row."""
+    adapt = datetime_adapter()
+    upserts, deletes = [], []
+    for (start, digest), (dims, count, measures) in rows.items():
+        if count <= 0:
+            deletes.append((data_set.pk, level, adapt(start), digest))
+            continue
+        month = level == "month"
+        upserts.append(
+            (
+                data_set.pk,
+                level,
+                adapt(start),
+                adapt(periods.quarter_start(start)) if month else None,
+                adapt(periods.year_start(start)) if month else None,
+                digest,
+                _dumps(dims).decode(),
+                count,
+                _dumps(measures).decode(),
+            )
+        )
+    table = RollupPeriod._meta.db_table
+    with connection.cursor() as cursor:
+        if deletes:
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE data_set_id = %s AND level = %s AND start = %s "
+                "AND dims_hash = %s",
+                deletes,
+            )
+        if upserts:
+            cursor.executemany(_period_upsert_sql(), upserts)
+
+
+def _sum_days(data_set, level: str, keys: set[Key]) -> dict[Key, tuple]:
+    """The given period rows summed afresh from the daily rows (count 0 where none are left)."""
+    out: dict[Key, tuple] = {key: ({}, 0, {}) for key in keys}
+    by_start: dict[datetime, set[str]] = {}
+    for start, digest in keys:
+        by_start.setdefault(start, set()).add(digest)
+    for start, digests in by_start.items():
+        end = start + timedelta(days=7) if level == "week" else periods.next_month(start)
+        rows = RollupDay.objects.filter(
+            data_set=data_set, day__gte=start, day__lt=end, dims_hash__in=digests
+        ).order_by("day")
+        acc: dict[str, list] = {}
+        for digest, dims, count, measures in rows.values_list(
+            "dims_hash", "dims", "count", "measures"
+        ):
+            entry = acc.setdefault(digest, [dims, 0, {}])
+            vectors = {f: [math.nan if v[0] is None else v[0], *v[1:]] for f, v in measures.items()}
+            _add_into(entry, [dims, count, vectors])
+        for digest, (dims, count, measures) in acc.items():
+            out[(start, digest)] = (dims, *_merge(None, [dims, count, measures]))
+    return out
 
 
 def _recompute(data_set: DataSet, keys: set[Key]) -> None:
-    """Rebuild the given rollup rows from the records themselves (exact float sums)."""
+    """Rebuild the given daily rows from the records themselves (exact float sums)."""
     by_day: dict[datetime, set[str]] = {}
     for day, digest in keys:
         by_day.setdefault(day, set()).add(digest)
@@ -266,9 +404,7 @@ def _recompute(data_set: DataSet, keys: set[Key]) -> None:
             fresh.add(data, day)
         RollupDay.objects.filter(data_set=data_set, day=day, dims_hash__in=digests).delete()
         fresh.rows = {k: v for k, v in fresh.rows.items() if k[1] in digests}
-        fresh.recompute = set()
-        fresh.kinds = {}
-        apply(data_set, fresh)
+        _apply_days(data_set, fresh.rows, set())
 
 
 def _merge_kinds(data_set: DataSet, kinds: dict[str, int]) -> None:
@@ -290,6 +426,7 @@ def _merge_kinds(data_set: DataSet, kinds: dict[str, int]) -> None:
 def clear(data_set: DataSet) -> None:
     """Forget every rollup row and field kind of a data set (it has been emptied)."""
     RollupDay.objects.filter(data_set=data_set).delete()
+    RollupPeriod.objects.filter(data_set=data_set).delete()
     DataSet.objects.filter(pk=data_set.pk).update(field_kinds={})
     data_set.field_kinds = {}
 

@@ -223,6 +223,40 @@ def standard_modules(service: dict, *, style: str) -> list[dict]:
         channels["options"]["one-hundred-percent"] = True
         channels["title"] = "Share of transactions by channel"
     modules.append(channels)
+    if style == "lines":
+        # Online against the same weeks a year before: group-mapping merges the online
+        # channels into one group, and a timeshifted series draws it 52 weeks earlier.
+        modules.append(
+            {
+                "slug": "online-year-on-year",
+                "type": "grouped_timeseries",
+                "title": "Online transactions, this year and last",
+                "description": "Transactions made online each week (on the web or through "
+                "an API), beside the same weeks a year earlier.",
+                "data_source": _source(slug, "transactions-by-channel"),
+                "query": {
+                    "period": "week",
+                    "group_by": "channel",
+                    "collect": ["count:sum"],
+                    "duration": 26,
+                },
+                "options": {
+                    "value-attribute": "count:sum",
+                    "category": "channel",
+                    "axis-period": "week",
+                    "group-mapping": {"^(digital|api)$": "online"},
+                    "axes": {
+                        "x": {"label": "Week"},
+                        "y": [
+                            {"groupId": "online", "label": "Online"},
+                            {"groupId": "online", "label": "Online", "timeshift": 52},
+                        ],
+                    },
+                    "show-line-labels": True,
+                    "show-total-label": True,
+                },
+            }
+        )
     return modules
 
 

@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from performance_platform import formatting
 from performance_platform.datastore.models import DataSet
-from performance_platform.datastore.query import QueryError, run_query
+from performance_platform.datastore.query import QueryError, ranges, run_query
 
 from . import charts
 
@@ -162,6 +162,9 @@ class ModuleView:
     annotations: list = field(default_factory=list)
     children: list["ModuleView"] = field(default_factory=list)
     tabs: list[dict] = field(default_factory=list)
+    legend: list[dict] = field(default_factory=list)  # grouped series' line labels
+    legend_period: str = ""
+    legend_total: SafeString | None = None
     date_picker: bool = False
     url: str = ""
 
@@ -370,6 +373,8 @@ def render(
         return view
     extra = EXTRA_PARAMS.get(module.type, lambda m, n: {})(module, now)
     params = module_params(module, date_range=date_range, extra=extra)
+    if module.type == "grouped_timeseries":
+        params = widen_for_timeshift(params, max_timeshift(options))
     view.params = params
     view.date_picker = module.type in TIME_SERIES
     group, dtype = data_set.data_group.name, data_set.data_type.name
@@ -531,55 +536,142 @@ def render_single(view, rows, options, params, *, annotations, full, now):
     )
 
 
+def max_timeshift(options: dict) -> int:
+    """The most periods any y series of a grouped time series looks back (0: none)."""
+    ys = (options.get("axes") or {}).get("y") or []
+    return max((int(y.get("timeshift") or 0) for y in ys if isinstance(y, dict)), default=0)
+
+
+def widen_for_timeshift(params: dict, periods: int) -> dict:
+    """``params`` reaching ``periods`` periods further back, for the comparison lines.
+
+    The extra periods are fetched in the same query (so the API link still reproduces
+    every figure) and shown only as the shifted series, never as periods of their own.
+    """
+    period = params.get("period")
+    if not period or periods <= 0:
+        return params
+    out = dict(params)
+    try:
+        if out.get("duration"):
+            out["duration"] = int(out["duration"]) + periods
+        elif out.get("start_at"):
+            start = _dt(out["start_at"])
+            if start is None:
+                return params
+            moved = ranges.add(period, start, -periods)
+            out["start_at"] = moved.isoformat().replace("+00:00", "Z")
+    except (QueryError, ValueError):
+        return params  # at the edge of the calendar: the comparison starts later
+    return out
+
+
+def _mapping(options: dict) -> list[tuple[re.Pattern, str]]:
+    return [(re.compile(p), str(t)) for p, t in (options.get("group-mapping") or {}).items()]
+
+
+def _grouped_points(rows, category: str, key: str, mapping) -> dict[str, dict]:
+    """{group: {period start: value}}, groups renamed by ``group-mapping`` and summed."""
+    out: dict[str, dict] = {}
+    for group in rows:
+        name = str(group.get(category))
+        for pattern, target in mapping:
+            if pattern.search(name):
+                name = target
+                break
+        points = out.setdefault(name, {})
+        for row in group.get("values", []):
+            when = _dt(row.get("_start_at"))
+            if when is None:
+                continue
+            value = _number(row.get(key))
+            if value is not None:
+                points[when] = (points.get(when) or 0) + value
+            else:
+                points.setdefault(when, None)
+    return out
+
+
+def _ago(count: int, period: str | None) -> str:
+    unit = period or "period"
+    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
 def render_grouped(view, rows, options, params, *, annotations, full, now):
-    """Series per group (B3 #3): lines, stacked areas, or 100% stacked shares."""
+    """Series per group (B3 #3): lines, stacked areas, or 100% stacked shares.
+
+    ``group-mapping`` merges groups by pattern; a y series with ``timeshift: N`` is its
+    group N periods earlier (fetched by :func:`widen_for_timeshift`), drawn as a
+    comparison line; ``show-line-labels`` lists each series' latest value and share.
+    """
     category = options["category"]
     key = options["value-attribute"]
     fmt = option_format(options)
     period = period_of(params, options)
+    shift = max_timeshift(options) if params.get("period") else 0
+    by_group = _grouped_points(rows, category, key, _mapping(options))
+    every = sorted({when for points in by_group.values() for when in points})
+    visible = every[shift:]
+    position = {when: i for i, when in enumerate(every)}
     wanted = [
-        (y.get("groupId") or y.get("key"), y["label"])
+        (str(y.get("groupId") or y.get("key")), y["label"], int(y.get("timeshift") or 0), y)
         for y in (options.get("axes") or {}).get("y", [])
     ]
-    by_group: dict[str, list] = {}
-    for group in rows:
-        name = group.get(category)
-        for row in group.get("values", []):
-            by_group.setdefault(str(name), []).append(row)
     if not wanted:
-        wanted = [(name, str(name)) for name in sorted(by_group)]
-    series = []
-    for group_id, label in wanted:
-        points = _series_points(by_group.get(str(group_id), []), key)
-        series.append(charts.Series(key=str(group_id), label=label, points=points))
+        wanted = [(name, name, 0, {}) for name in sorted(by_group)]
+    series, compared, links = [], [], {}
+    for group_id, label, back, axis in wanted:
+        points = by_group.get(group_id, {})
+        if back:
+            # The value ``back`` periods before each visible period, drawn at that period.
+            shown = [
+                (when, points.get(every[position[when] - back]))
+                for when in visible
+                if position[when] - back >= 0
+            ]
+            compared.append(
+                charts.Series(
+                    key=f"{group_id}:{back}", label=f"{label} ({_ago(back, period)})", points=shown
+                )
+            )
+            continue
+        series.append(
+            charts.Series(key=group_id, label=label, points=[(w, points.get(w)) for w in visible])
+        )
+        if axis.get("href") and options.get("line-label-links"):
+            links[group_id] = axis["href"]
     # Groups with no axis of their own are rolled into "Other" (B3 #3), so the total is
     # the whole total, not only the named groups'.
-    named = {str(group_id) for group_id, _ in wanted}
+    named = {group_id for group_id, _, back, _ in wanted if not back}
     others: dict = {}
     for name in (n for n in by_group if n not in named):
-        for when, value in _series_points(by_group[name], key):
-            others[when] = (
-                (others.get(when) or 0) + value if value is not None else others.get(when)
-            )
-    if others:
+        for when in visible:
+            value = by_group[name].get(when)
+            if value is not None:
+                others[when] = (others.get(when) or 0) + value
+            else:
+                others.setdefault(when, None)
+    if any(v is not None for v in others.values()):
         series.append(charts.Series(key="_other", label="Other", points=sorted(others.items())))
-    starts = sorted({x for s in series for x, _ in s.points})
-    table_rows = []
-    for start in starts:
-        row = {"period": formatting.format_date(start)}
-        total = 0
-        for s in series:
-            value = dict(s.points).get(start)
-            row[s.key] = value
-            total += value or 0
-        row["_total"] = total
-        table_rows.append(row)
     percent = bool(options.get("one-hundred-percent"))
-    notes = _in_range(annotations, [(x, 0) for x in starts])
+    totals = {when: sum(dict(s.points).get(when) or 0 for s in series) for when in visible}
+    table_rows = []
+    for when in visible:
+        row = {"period": formatting.format_date(when)}
+        for s in series:
+            value = dict(s.points).get(when)
+            if percent:  # B3: a 100% chart's table gives each series' share
+                value = value / totals[when] if value is not None and totals[when] else None
+            row[s.key] = value
+        for s in compared:
+            row[s.key] = dict(s.points).get(when)
+        row["_total"] = totals[when]
+        table_rows.append(row)
+    notes = _in_range(annotations, [(x, 0) for x in visible])
     view.annotations = [n for _, n in notes]
     described = "; ".join(
         charts.describe_trend(s.label, s.points, formatter(fmt), formatting.format_date)
-        for s in series
+        for s in (*series, *compared)
     )
     common = dict(
         title=view.title,
@@ -590,6 +682,7 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
         height=340 if full else 260,
     )
     if options.get("use_stack") or percent:
+        # Comparison lines are not part of the whole: the table lists them.
         view.chart = _svg(
             charts.stacked_area_chart(
                 series,
@@ -599,14 +692,47 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
             )
         )
     else:
-        view.chart = _svg(charts.line_chart(series, y_format=formatter(fmt), **common))
+        view.chart = _svg(
+            charts.line_chart([*series, *compared], y_format=formatter(fmt), **common)
+        )
+    series_fmt = "percent" if percent else fmt
     columns = [Column("period", _axis_label(options, "x", default="Period"), "text")]
-    columns += [Column(s.key, s.label, fmt) for s in series]
+    columns += [Column(s.key, s.label, series_fmt) for s in series]
+    columns += [Column(s.key, s.label, fmt) for s in compared]
     columns.append(Column("_total", "Total", fmt))
     view.table = Table(caption=f"{view.title}: data table", columns=columns, rows=table_rows)
     if table_rows:
         view.headline = formatting.format_html(table_rows[-1]["_total"], fmt)
         view.headline_label = f"total, {table_rows[-1]['period']}"
+    if options.get("show-line-labels") and visible:
+        view.legend = _legend(series, compared, links, visible[-1], totals[visible[-1]], fmt)
+        latest = visible[-1]
+        end = ranges.add(params["period"], latest, 1) if params.get("period") else None
+        view.legend_period = period_text({"_start_at": latest, "_end_at": end}, period)
+        if options.get("show-total-label"):
+            view.legend_total = formatting.format_html(totals[visible[-1]], fmt)
+
+
+def _legend(series, compared, links, latest, total, fmt) -> list[dict]:
+    """Each series' latest value and its share of the total (B3 #3's line labels)."""
+    out = []
+    for s in series:
+        value = dict(s.points).get(latest)
+        share = value / total if value is not None and total else None
+        out.append(
+            {
+                "label": s.label,
+                "url": links.get(s.key, ""),
+                "value": formatting.format_html(value, fmt),
+                "share": formatting.format_percent(share) if share is not None else "",
+            }
+        )
+    for s in compared:
+        value = dict(s.points).get(latest)
+        out.append(
+            {"label": s.label, "url": "", "value": formatting.format_html(value, fmt), "share": ""}
+        )
+    return out
 
 
 def _rates(rows, options):

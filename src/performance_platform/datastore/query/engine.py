@@ -1,9 +1,10 @@
 """Plan and run a validated query, and shape the result like the original read API.
 
-The planner answers from the daily rollups whenever they hold what the query needs
-(see :func:`can_use_rollup`) and from the records otherwise. Both paths return the
-same intermediate cells, so everything after the SQL is shared and the two paths give
-identical responses.
+The planner answers from the rollups whenever they hold what the query needs
+(see :func:`can_use_rollup`) and from the records otherwise. Among the rollups it picks
+the coarsest level whose rows fit the query's range and period (:func:`rollup_level`):
+monthly rows, weekly rows or daily rows. Every path returns the same intermediate
+cells, so everything after the SQL is shared and the paths give identical responses.
 """
 
 import itertools
@@ -141,6 +142,37 @@ def can_use_rollup(data_set, q: Query, window: Window) -> bool:
     return True
 
 
+def _on_week(value: datetime | None) -> bool:
+    return value is None or value.weekday() == 0
+
+
+def _on_month(value: datetime | None) -> bool:
+    return value is None or value.day == 1
+
+
+def fitting_levels(q: Query, window: Window) -> list[str]:
+    """The rollup levels whose rows answer ``q`` exactly, coarsest first.
+
+    Call only when :func:`can_use_rollup` is true (the range is on midnights). Monthly
+    rows serve month, quarter and year periods, and queries without a period, when the
+    range starts and ends on the first of a month; weekly rows serve week periods and
+    period-less queries on Mondays; daily rows serve every rollup query.
+    """
+    ends = (window.start, window.end)
+    levels = []
+    if q.period in (None, "month", "quarter", "year") and all(_on_month(v) for v in ends):
+        levels.append("month")
+    if q.period in (None, "week") and all(_on_week(v) for v in ends):
+        levels.append("week")
+    levels.append("day")
+    return levels
+
+
+def rollup_level(q: Query, window: Window) -> str:
+    """The coarsest fitting level (see :func:`fitting_levels`): fewest rows to read."""
+    return fitting_levels(q, window)[0]
+
+
 # --- fetching cells -------------------------------------------------------------------
 
 
@@ -213,13 +245,16 @@ def _run(cursor, statement, params):
         raise
 
 
-def fetch_cells(data_set, q: Query, window: Window, *, rollup: bool) -> Cells:
-    """Run the aggregate SQL (and distinct-value SQL for set collects)."""
+def fetch_cells(data_set, q: Query, window: Window, *, level: str | None) -> Cells:
+    """Run the aggregate SQL (and distinct-value SQL for set collects).
+
+    ``level`` is None to read the records, else the rollup level to read.
+    """
     d = sql.dialect()
     kinds = data_set.field_kinds or {}
     never_text = frozenset(f for f, _ in q.collect if kinds.get(f) and not kinds[f] & TEXT)
     statement, params, layout = sql.aggregate_sql(
-        d, q, data_set.pk, window.start, window.end, rollup=rollup, never_text=never_text
+        d, q, data_set.pk, window.start, window.end, level=level, never_text=never_text
     )
     cells = Cells()
     with connection.cursor() as cursor:
@@ -443,18 +478,31 @@ class Result:
     data: list
     used_rollup: bool
     window: Window
+    rollup_level: str | None = None  # "day", "week" or "month" when a rollup answered
+
+
+def _level(data_set, q: Query, window: Window, force_path: str | None) -> str | None:
+    if force_path is None:
+        return rollup_level(q, window) if can_use_rollup(data_set, q, window) else None
+    if force_path == "records":
+        return None
+    if force_path == "rollup":
+        return rollup_level(q, window)
+    return force_path  # a level, for tests that compare levels
 
 
 def execute(data_set, q: Query, *, now: datetime, force_path: str | None = None) -> Result:
-    """Run ``q`` against ``data_set``. ``force_path`` ("records"/"rollup") is for tests."""
+    """Run ``q`` against ``data_set``.
+
+    ``force_path`` is for tests: ``records``, ``rollup`` (the level the planner would
+    pick), or a level (``day``, ``week``, ``month``) whose rows the range must fit.
+    """
     window = resolve_window(q, now)
     if q.is_raw:
         return Result(_raw(data_set, q, window), False, window)
-    use_rollup = can_use_rollup(data_set, q, window)
-    if force_path is not None:
-        use_rollup = force_path == "rollup"
+    level = _level(data_set, q, window, force_path)
     starts = bucket_starts(q, window) if q.period else []
-    cells = fetch_cells(data_set, q, window, rollup=use_rollup)
+    cells = fetch_cells(data_set, q, window, level=level)
     if q.period and q.duration and not q.flatten:
         k = _shift(q, cells, starts, window.direction)
         if k:
@@ -464,8 +512,9 @@ def execute(data_set, q: Query, *, now: datetime, force_path: str | None = None)
                 window.direction,
             )
             starts = bucket_starts(q, window)
-            cells = fetch_cells(data_set, q, window, rollup=use_rollup)
-    return Result(shape(q, cells, starts), use_rollup, window)
+            level = _level(data_set, q, window, force_path)
+            cells = fetch_cells(data_set, q, window, level=level)
+    return Result(shape(q, cells, starts), level is not None, window, level)
 
 
 def _raw_rows(data_set, q: Query, window: Window) -> list:

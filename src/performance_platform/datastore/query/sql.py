@@ -1,4 +1,5 @@
-"""SQL for the two ways to answer a query: from the records, or from the daily rollups.
+"""SQL for the ways to answer a query: from the records, or from the rollups (daily rows,
+or the weekly and monthly rows summed from them).
 
 Both databases get the same statements apart from the JSON functions, which
 :class:`Dialect` supplies. Field names reach SQL only after ``is_valid_key`` has
@@ -10,12 +11,13 @@ import re
 
 from django.db import connection
 
-from ..models import Record, RollupDay
+from ..models import Record, RollupDay, RollupPeriod
 from .params import Query
 
 _SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RECORD_TABLE = Record._meta.db_table
 ROLLUP_TABLE = RollupDay._meta.db_table
+PERIOD_TABLE = RollupPeriod._meta.db_table
 
 
 def _safe(name: str) -> str:
@@ -133,16 +135,28 @@ ROLLUP_BUCKETS = {
     "quarter": "quarter_start",
     "year": "year_start",
 }
+# Periods a week or month row can be bucketed into (the planner picks a level that fits).
+LEVEL_BUCKETS = {
+    "week": {"week": "start"},
+    "month": {"month": "start", "quarter": "quarter_start", "year": "year_start"},
+}
 
 
 def where(
-    d: Dialect, q: Query, data_set_id: int, start, end, *, rollup: bool
+    d: Dialect, q: Query, data_set_id: int, start, end, *, level: str | None
 ) -> tuple[list[str], list]:
-    """WHERE clauses and parameters common to both paths."""
+    """WHERE clauses and parameters common to every path.
+
+    ``level`` is None for the records, ``day`` for the daily rollup, or ``week`` /
+    ``month`` for the period rollup (whose rows start on the range's boundaries).
+    """
     adapt = connection.ops.adapt_datetimefield_value
-    col = "dims" if rollup else "data"
-    ts = "day" if rollup else "timestamp"
+    col = "data" if level is None else "dims"
+    ts = {None: "timestamp", "day": "day"}.get(level, "start")
     clauses, params = ["data_set_id = %s"], [data_set_id]
+    if level in LEVEL_BUCKETS:
+        clauses.append("level = %s")
+        params.append(level)
     if start is not None:
         clauses.append(f"{ts} >= %s")
         params.append(adapt(start))
@@ -170,7 +184,7 @@ def aggregate_sql(
     start,
     end,
     *,
-    rollup: bool,
+    level: str | None,
     never_text: frozenset = frozenset(),
 ) -> tuple[str, list, list[tuple[str, str | None]]]:
     """One GROUP BY statement for period/group queries; returns (sql, params, columns).
@@ -180,12 +194,15 @@ def aggregate_sql(
     collect its count. ``set`` and default collects come from :func:`distinct_sql`.
     Fields in ``never_text`` have never held a non-number (the data set's field kinds
     say so), so their non-number count is a constant 0 rather than a JSON extraction per
-    rollup row: the extractions are most of an aggregate's cost.
+    rollup row: the extractions are most of an aggregate's cost. ``level`` is as for
+    :func:`where`.
     """
+    rollup = level is not None
     col = "dims" if rollup else "data"
     select, layout = [], []
     if q.period:
-        select.append((ROLLUP_BUCKETS if rollup else RECORD_BUCKETS)[q.period])
+        buckets = LEVEL_BUCKETS.get(level) or (ROLLUP_BUCKETS if rollup else RECORD_BUCKETS)
+        select.append(buckets[q.period])
         layout.append(("bucket", None))
     for field in q.group_by:
         select.append(d.value(col, field))
@@ -215,9 +232,10 @@ def aggregate_sql(
                 f"AND {d.type_(col, field)} <> 'null' THEN 1 ELSE 0 END)"
             )
             layout.append(("n", f"{field}:count"))
-    clauses, params = where(d, q, data_set_id, start, end, rollup=rollup)
+    clauses, params = where(d, q, data_set_id, start, end, level=level)
     grouping = len(layout) - sum(1 for kind, _ in layout if kind not in ("bucket", "group"))
-    sql = f"SELECT {', '.join(select)} FROM {ROLLUP_TABLE if rollup else RECORD_TABLE} "
+    table = {None: RECORD_TABLE, "day": ROLLUP_TABLE}.get(level, PERIOD_TABLE)
+    sql = f"SELECT {', '.join(select)} FROM {table} "
     sql += "WHERE " + " AND ".join(clauses)
     if grouping:
         sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(grouping))
@@ -232,7 +250,7 @@ def distinct_sql(d: Dialect, q: Query, data_set_id: int, start, end, field: str)
     select.extend(d.value("data", f) for f in q.group_by)
     value = d.value("data", field)
     select.append(value)
-    clauses, params = where(d, q, data_set_id, start, end, rollup=False)
+    clauses, params = where(d, q, data_set_id, start, end, level=None)
     clauses.append(f"{d.type_('data', field)} IS NOT NULL AND {d.type_('data', field)} <> 'null'")
     sql = (
         f"SELECT {', '.join(select)} FROM {RECORD_TABLE} WHERE {' AND '.join(clauses)} "
@@ -246,7 +264,7 @@ _COLUMN_SORTS = {"_timestamp": "timestamp", "_updated_at": "updated_at"}
 
 def raw_sql(d: Dialect, q: Query, data_set_id: int, start, end) -> tuple[str, list]:
     """Records as stored, filtered, sorted with numbers as numbers, limited."""
-    clauses, params = where(d, q, data_set_id, start, end, rollup=False)
+    clauses, params = where(d, q, data_set_id, start, end, level=None)
     sql = f"SELECT data FROM {RECORD_TABLE} WHERE {' AND '.join(clauses)}"
     order = []
     if q.sort_by:
