@@ -195,6 +195,10 @@ WRITE_MAX_GZIP_BYTES = _env_int("WRITE_MAX_GZIP_BYTES", 10 * 1024 * 1024)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 
+# Where the public can report an accessibility problem (shown on the accessibility
+# statement). Unset: the statement says to contact the team without an address.
+CONTACT_EMAIL = _env("CONTACT_EMAIL", "")
+
 # Modules of a dashboard rendered at once (threads per server process); 1 turns it off.
 PAGE_RENDER_THREADS = _env_int("PAGE_RENDER_THREADS", 1)
 

@@ -8,7 +8,7 @@ URLs; unknown modules are not found; the ``.csv`` twin holds the table; hostile 
 parameters never fail.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -304,16 +304,29 @@ def test_date_form_without_a_period_keeps_the_modules_own(client):
     query = f"?from={start:%Y-%m}&to={end:%Y-%m}"
     data = json_of(client.get(f"/performance/renew-passport/completion-rate.json{query}"))
     assert "period=week" in data["query"]
-    assert f"start_at={start:%Y-%m-%d}" in data["query"]
+    # Whole weeks: from the Monday on or before the 1st to the Monday on or after the
+    # end, so neither end is a part week.
     after = months_back(2)
-    assert f"end_at={after:%Y-%m-%d}" in data["query"]
+    monday = start - timedelta(days=start.weekday())
+    last = after + timedelta(days=(7 - after.weekday()) % 7)
+    assert f"start_at={monday:%Y-%m-%d}T00%3A00%3A00Z" in data["query"]
+    assert f"end_at={last:%Y-%m-%d}T00%3A00%3A00Z" in data["query"]
     # The weeks that overlap those two months, each "d to d Month YYYY".
     rows = api_rows(client, data["query"])
     weeks = sorted({r["_start_at"] for r in rows})
     assert 8 <= len(weeks) == len(data["data"]) <= 10
-    assert weeks[0][:10] <= f"{start:%Y-%m-%d}" < weeks[1][:10]
-    assert weeks[-1][:10] < f"{after:%Y-%m-%d}"
+    assert weeks[0][:10] == f"{monday:%Y-%m-%d}" and weeks[-1][:10] < f"{after:%Y-%m-%d}"
     assert all(" to " in d["Period"] for d in data["data"])
+
+
+def test_a_quarterly_view_of_a_month_range_shows_whole_quarters(client):
+    start, end = months_back(8), months_back(4)
+    query = f"?from={start:%Y-%m}&to={end:%Y-%m}&period=quarter"
+    data = json_of(client.get(f"/performance/renew-passport/completion-rate.json{query}"))
+    first = date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
+    assert f"start_at={first:%Y-%m-%d}T00%3A00%3A00Z" in data["query"]
+    quarters = {r["_start_at"][:10] for r in api_rows(client, data["query"])}
+    assert all(q[5:7] in ("01", "04", "07", "10") and q[8:] == "01" for q in quarters)
 
 
 def test_a_range_before_the_data_shows_no_figures(client):
@@ -408,6 +421,20 @@ def test_a_tab_is_chosen_in_the_url(client):
     twin = json_of(client.get("/performance/vehicle-tax/volumes.json?tab=monthly"))
     assert [m["slug"] for m in twin["modules"]] == ["monthly"]
     assert "period=month" in twin["modules"][0]["query"]
+
+
+def test_a_tab_page_has_the_date_form_of_the_tab_shown(client):
+    """The form applies to the tab shown, and keeps that tab when sent."""
+    start, end = months_back(6), months_back(4)
+    main = main_of(page(client, "vehicle-tax/volumes", "?tab=monthly"))
+    form = main.one("form", class_="pp-date-form")
+    hidden = [i for i in form.find_all("input") if i.get("type") == "hidden"]
+    assert [(i.get("name"), i.get("value")) for i in hidden] == [("tab", "monthly")]
+    query = f"?from={start:%Y-%m}&to={end:%Y-%m}&tab=monthly"
+    response = page(client, "vehicle-tax/volumes", query)
+    assert tab_state(response) == (["Monthly transactions"], ["Monthly transactions"])
+    rows = body_rows(main_of(response).one("table"))
+    assert [r[0] for r in rows] == [f"{months_back(n):%B %Y}" for n in (6, 5, 4)]
 
 
 @pytest.mark.parametrize("query", ["", "?tab=no-such-tab", "?tab=", "?tab=%3Cscript%3E"])

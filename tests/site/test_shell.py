@@ -203,6 +203,25 @@ def test_accessibility_statement(client):
     assert "JavaScript turned off" in text
     assert "Reporting accessibility problems with this website" in text
     assert "Enforcement procedure" in text
+    assert "mailto:" not in html  # no CONTACT_EMAIL set: no address to give
+    assert "contact the team that runs this website" in text
+
+
+def test_accessibility_statement_gives_the_contact_address(client, settings):
+    settings.CONTACT_EMAIL = "performance@example.gov.uk"
+    response = client.get("/performance/accessibility")
+    html = response.content.decode()
+    assert html.count('href="mailto:performance@example.gov.uk"') == 2
+    assert "reply in 5 working days" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    "value", ["not an address", "a@b", '"><script>alert(1)</script>@x.org', "x@y.org\nBcc: z"]
+)
+def test_a_contact_setting_that_is_not_an_address_is_not_shown(client, settings, value):
+    settings.CONTACT_EMAIL = value
+    html = client.get("/performance/accessibility").content.decode()
+    assert "mailto:" not in html and "<script>alert" not in html
 
 
 # --------------------------------------------------------------------------- robots, sitemap

@@ -196,10 +196,11 @@ def module_params(module, *, date_range: Range | None = None, extra: dict | None
     params.update(extra or {})
     if date_range is not None:
         params.pop("duration", None)
-        params["start_at"] = date_range.start.isoformat().replace("+00:00", "Z")
-        params["end_at"] = date_range.end.isoformat().replace("+00:00", "Z")
         if date_range.period:
             params["period"] = date_range.period
+        start, end = whole_periods(params.get("period"), date_range.start, date_range.end)
+        params["start_at"] = start.isoformat().replace("+00:00", "Z")
+        params["end_at"] = end.isoformat().replace("+00:00", "Z")
     elif (
         params.get("period")
         and not params.get("duration")
@@ -209,6 +210,16 @@ def module_params(module, *, date_range: Range | None = None, extra: dict | None
     if module.type != "grouped_timeseries":
         params.setdefault("flatten", "true")
     return params
+
+
+def whole_periods(period: str | None, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A chosen range widened to whole periods: the weeks (or quarters, or years) that
+    touch it, so neither end shows a part week. Months and days fit already."""
+    if period not in ("week", "quarter", "year"):
+        return start, end
+    first = ranges.start(period, start)
+    last = ranges.start(period, end)
+    return first, end if last == end else ranges.add(period, last, 1)
 
 
 def query_string(params: dict) -> str:
@@ -365,6 +376,8 @@ def render(
                     base_url=view.url,
                 )
             ]
+            # The page's date form applies to the tab shown (kept in a hidden field).
+            view.date_picker = view.children[0].date_picker
         return view
     data_set = data_set_for(module)
     renderer = RENDERERS.get(module.type)

@@ -3,6 +3,9 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
@@ -51,7 +54,17 @@ def home_json(request):
 @require_safe
 @caching.public_page(caching.PAGE_MAX_AGE)
 def accessibility(request):
-    return render(request, "site/accessibility.html")
+    return render(request, "site/accessibility.html", {"contact_email": contact_email()})
+
+
+def contact_email() -> str:
+    """The ``CONTACT_EMAIL`` setting when it is an email address, else "" (never a bad link)."""
+    address = settings.CONTACT_EMAIL
+    try:
+        validate_email(address)
+    except ValidationError:
+        return ""
+    return address
 
 
 @require_safe
