@@ -435,6 +435,11 @@ def test_a_tab_page_has_the_date_form_of_the_tab_shown(client):
     assert tab_state(response) == (["Monthly transactions"], ["Monthly transactions"])
     rows = body_rows(main_of(response).one("table"))
     assert [r[0] for r in rows] == [f"{months_back(n):%B %Y}" for n in (6, 5, 4)]
+    # The other tab's link keeps the dates.
+    links = [a.get("href") for a in main_of(response).one("nav", class_="govuk-tabs").find_all("a")]
+    assert links[0] == (
+        f"/performance/vehicle-tax/volumes?tab=weekly&from={start:%Y-%m}&to={end:%Y-%m}"
+    )
 
 
 @pytest.mark.parametrize("query", ["", "?tab=no-such-tab", "?tab=", "?tab=%3Cscript%3E"])

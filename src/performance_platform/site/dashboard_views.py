@@ -291,6 +291,11 @@ def module_page(request, slug: str, path: str):
 
     def build():
         view = _render_module(module, base, date_range, tab)
+        if date_range is not None:
+            # Switching tab keeps the chosen dates (tabs are links, not a form).
+            dates = urlencode({k: v for k, v in form.items() if v})
+            for item in view.tabs:
+                item["url"] = f"{item['url']}&{dates}"
         return render_to_string(
             "site/module.html",
             {
