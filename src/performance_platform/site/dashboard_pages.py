@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,7 +25,8 @@ from performance_platform import formatting
 from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.query.csvout import cell as csv_cell
-from performance_platform.kpis.summaries import service_kpis, summaries_data_set
+from performance_platform.kpis.summaries import service_kpis
+from performance_platform.kpis.transforms import DEFAULT_SUMMARY_OUTPUT
 
 from . import modules as module_views
 
@@ -110,28 +111,30 @@ def organisation_facts(dashboard: Dashboard) -> dict:
     }
 
 
-def _versions(module_list) -> str:
-    """A fingerprint of every data set the modules read (versions change on every write)."""
-    pairs = {(m.data_group_id, m.data_type_id) for m in module_list if m.data_group_id}
-    if not pairs:
-        return "-"
-    condition = Q()
-    for group, dtype in pairs:
-        condition |= Q(data_group_id=group, data_type_id=dtype)
-    rows = DataSet.objects.filter(condition).values_list("pk", "version").order_by("pk")
-    return ",".join(f"{pk}:{version}" for pk, version in rows)
+def _versions(dashboard: Dashboard) -> str:
+    """A fingerprint of every data set the dashboard's modules read, and of the KPI
+    summaries (versions change on every write), in one query: a warm page is mostly this."""
+    used = Module.objects.filter(
+        dashboard=dashboard,
+        data_group_id=OuterRef("data_group_id"),
+        data_type_id=OuterRef("data_type_id"),
+    )
+    group, data_type = DEFAULT_SUMMARY_OUTPUT
+    rows = (
+        DataSet.objects.filter(Exists(used) | Q(data_group__name=group, data_type__name=data_type))
+        .values_list("pk", "version")
+        .order_by("pk")
+    )
+    return ",".join(f"{pk}:{version}" for pk, version in rows) or "-"
 
 
 def cache_key(kind: str, dashboard: Dashboard, extra: str) -> str:
     """A page-cache key covering everything the page depends on."""
-    all_modules = list(Module.objects.filter(dashboard=dashboard))
-    summaries = summaries_data_set()
     parts = [
         kind,
         dashboard.slug,
         dashboard.updated_at.isoformat(),
-        _versions(all_modules),
-        str(summaries.version if summaries else 0),
+        _versions(dashboard),
         extra,
         # Freshness and "users online now" change with the clock: at most an hour old.
         timezone.now().strftime("%Y%m%d%H"),
