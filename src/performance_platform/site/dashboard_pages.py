@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -113,19 +113,25 @@ def organisation_facts(dashboard: Dashboard) -> dict:
 
 def _versions(dashboard: Dashboard) -> str:
     """A fingerprint of every data set the dashboard's modules read, and of the KPI
-    summaries (versions change on every write), in one query: a warm page is mostly this."""
-    used = Module.objects.filter(
-        dashboard=dashboard,
-        data_group_id=OuterRef("data_group_id"),
-        data_type_id=OuterRef("data_type_id"),
+    summaries (versions change on every write). A warm page is mostly this, so it asks
+    for ids and versions only. (One query with EXISTS took SQLite 7-14 ms here: it
+    tested every data set; these two or three indexed lookups take about 1 ms.)"""
+    pairs = set(
+        Module.objects.filter(dashboard=dashboard, data_group__isnull=False).values_list(
+            "data_group_id", "data_type_id"
+        )
     )
+    found = []
+    if pairs:
+        condition = Q()
+        for group, dtype in pairs:
+            condition |= Q(data_group_id=group, data_type_id=dtype)
+        found = list(DataSet.objects.filter(condition).values_list("pk", "version"))
     group, data_type = DEFAULT_SUMMARY_OUTPUT
-    rows = (
-        DataSet.objects.filter(Exists(used) | Q(data_group__name=group, data_type__name=data_type))
-        .values_list("pk", "version")
-        .order_by("pk")
+    found += DataSet.objects.filter(data_group__name=group, data_type__name=data_type).values_list(
+        "pk", "version"
     )
-    return ",".join(f"{pk}:{version}" for pk, version in rows) or "-"
+    return ",".join(f"{pk}:{version}" for pk, version in sorted(set(found))) or "-"
 
 
 def cache_key(kind: str, dashboard: Dashboard, extra: str) -> str:
