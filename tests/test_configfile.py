@@ -14,6 +14,7 @@ from performance_platform.datastore.models import (
     DataSet,
     DataType,
     WriteToken,
+    generate_token,
     hash_token,
 )
 
@@ -627,6 +628,20 @@ def test_tokens_revoke_by_prefix(client, data_set):
     assert out.strip() == "Revoked 1 token(s) of g1_t1."
     assert write(client, "g1", "t1", secret).status_code == 401
     assert write(client, "g1", "t1", keep).status_code == 200
+
+
+def test_generated_tokens_never_start_with_a_dash():
+    # A prefix with a leading dash would be read as an option by `tokens revoke --prefix`.
+    assert not any(generate_token().startswith("-") for _ in range(2000))
+
+
+def test_tokens_revoke_by_a_prefix_starting_with_a_dash(client, data_set):
+    # Tokens set in the config file may start with anything; `--prefix=` takes them.
+    secret = "-dash-token-0123456789abcdef"
+    WriteToken.issue(data_set, "dash", secret)
+    out, _ = run("tokens", "revoke", "g1", "t1", f"--prefix={secret[:6]}")
+    assert out.strip() == "Revoked 1 token(s) of g1_t1."
+    assert write(client, "g1", "t1", secret).status_code == 401
 
 
 def test_tokens_revoke_only_within_the_data_set(client, data_set, make_data_set):

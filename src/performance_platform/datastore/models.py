@@ -164,8 +164,15 @@ def hash_token(token: str) -> str:
 
 
 def generate_token() -> str:
-    """A new random write token (256 bits, URL-safe)."""
-    return secrets.token_urlsafe(32)
+    """A new random write token (256 bits, URL-safe).
+
+    It never starts with ``-``: its first characters are the prefix that ``tokens list``
+    shows and ``tokens revoke --prefix`` takes, and a leading dash would read as an option.
+    """
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
 
 
 class WriteTokenQuerySet(models.QuerySet):
