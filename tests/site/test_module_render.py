@@ -169,11 +169,11 @@ def test_grouped_timeseries_totals(make_module):
     view = render(module, now=NOW)
     assert "flatten" not in view.params  # groups stay nested
     assert records_of(view) == [
-        {"Period": "1 January 2024", "digital": 10, "paper": 5, "phone": 1, "Total": 16},
-        {"Period": "8 January 2024", "digital": 22, "paper": None, "phone": 3, "Total": 25},
+        {"Period": "1 to 7 January 2024", "digital": 10, "paper": 5, "phone": 1, "Total": 16},
+        {"Period": "8 to 14 January 2024", "digital": 22, "paper": None, "phone": 3, "Total": 25},
     ]
     assert str(view.headline) == "25"
-    assert view.headline_label == "total, 8 January 2024"
+    assert view.headline_label == "total, 8 to 14 January 2024"
 
 
 def test_grouped_timeseries_rolls_groups_without_an_axis_into_other(make_module):
@@ -190,8 +190,8 @@ def test_grouped_timeseries_rolls_groups_without_an_axis_into_other(make_module)
     )
     view = render(module, now=NOW)
     assert records_of(view) == [
-        {"Period": "1 January 2024", "Online": 10, "Other": 6, "Total": 16},
-        {"Period": "8 January 2024", "Online": 22, "Other": 3, "Total": 25},
+        {"Period": "1 to 7 January 2024", "Online": 10, "Other": 6, "Total": 16},
+        {"Period": "8 to 14 January 2024", "Online": 22, "Other": 3, "Total": 25},
     ]
 
 
@@ -210,14 +210,14 @@ def test_a_hundred_percent_table_gives_each_series_share(make_module):
     view = render(module, now=NOW)
     assert records_of(view) == [
         {
-            "Period": "1 January 2024",
+            "Period": "1 to 7 January 2024",
             "digital": 10 / 16,
             "paper": 5 / 16,
             "phone": 1 / 16,
             "Total": 16,
         },
         {
-            "Period": "8 January 2024",
+            "Period": "8 to 14 January 2024",
             "digital": 22 / 25,
             "paper": None,
             "phone": 3 / 25,
@@ -241,8 +241,8 @@ def test_group_mapping_merges_groups_by_pattern(make_module):
     )
     view = render(module, now=NOW)
     assert records_of(view) == [
-        {"Period": "1 January 2024", "assisted": 6, "digital": 10, "Total": 16},
-        {"Period": "8 January 2024", "assisted": 3, "digital": 22, "Total": 25},
+        {"Period": "1 to 7 January 2024", "assisted": 6, "digital": 10, "Total": 16},
+        {"Period": "8 to 14 January 2024", "assisted": 3, "digital": 22, "Total": 25},
     ]
 
 
@@ -287,7 +287,7 @@ def test_a_timeshifted_series_is_its_group_periods_earlier(make_module, range_pa
         assert view.params["duration"] == 4
     assert records_of(view) == [
         {
-            "Period": "15 January 2024",
+            "Period": "15 to 21 January 2024",
             "Digital": 3,
             "Other": 300,
             "Digital (2 weeks ago)": 1,
@@ -295,7 +295,7 @@ def test_a_timeshifted_series_is_its_group_periods_earlier(make_module, range_pa
             "Total": 303,
         },
         {
-            "Period": "22 January 2024",
+            "Period": "22 to 28 January 2024",
             "Digital": 4,
             "Other": 400,
             "Digital (2 weeks ago)": 2,
@@ -728,3 +728,77 @@ def test_every_module_type_has_a_renderer():
         "section",
         "tab",
     }
+
+
+# --- chart descriptions name periods in words -------------------------------------------
+
+
+def _desc(svg) -> str:
+    return parse(str(svg)).one("desc").text()
+
+
+@pytest.mark.parametrize(
+    "period, records, end_at, expected",
+    [
+        (
+            "month",
+            [("2024-01-01", 10), ("2024-03-01", 30)],
+            "2024-04-01T00:00:00Z",
+            "Count rose from 10 to 30 between January 2024 and March 2024."
+            " 1 of the 3 values is missing.",
+        ),
+        (
+            "week",
+            [("2024-01-01", 40), ("2024-01-08", 20)],
+            "2024-01-15T00:00:00Z",
+            "Count fell from 40 to 20 between the week of 1 January 2024"
+            " and the week of 8 January 2024.",
+        ),
+        (
+            "quarter",
+            [("2024-01-01", 5), ("2024-04-01", 5)],
+            "2024-07-01T00:00:00Z",
+            "Count stayed at 5 between the quarter from January to March 2024"
+            " and the quarter from April to June 2024.",
+        ),
+    ],
+)
+def test_a_chart_description_names_its_periods_as_a_sentence_would(
+    make_module, period, records, end_at, expected
+):
+    # Axis labels are short ("Jan 2024"); the description a screen reader hears is not,
+    # and a month is a month, not its first day ("1 January 2024").
+    module = make_module(
+        "single_timeseries",
+        [{"_timestamp": f"{day}T00:00:00Z", "count": n} for day, n in records],
+        query={
+            "period": period,
+            "collect": ["count:sum"],
+            "start_at": "2024-01-01T00:00:00Z",
+            "end_at": end_at,
+        },
+        options={
+            "value-attribute": "count:sum",
+            "axis-period": period,
+            "axes": {"y": [{"label": "Count"}]},
+        },
+    )
+    view = render(module, now=NOW)
+    assert view.error is None
+    assert _desc(view.chart) == expected
+
+
+def test_a_grouped_chart_description_and_table_name_whole_weeks(make_module):
+    module = make_module(
+        "grouped_timeseries",
+        CHANNELS,
+        query=CHANNEL_QUERY,
+        options={"category": "channel", "value-attribute": "count:sum", "axis-period": "week"},
+    )
+    view = render(module, now=NOW)
+    desc = _desc(view.chart)
+    assert "between the week of 1 January 2024 and the week of 8 January 2024" in desc
+    assert [r["Period"] for r in records_of(view)] == [
+        "1 to 7 January 2024",
+        "8 to 14 January 2024",
+    ]

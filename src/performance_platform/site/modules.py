@@ -302,6 +302,40 @@ def start_label(period: str | None):
     return label
 
 
+PERIOD_NAMES = ("hour", "day", "week", "month", "quarter", "year")
+
+
+def period_words(period: str | None):
+    """Name a period start in a chart's description, as a sentence would: "December 2025",
+    "the week of 1 December 2025", "the quarter from January to March 2025", "5 January
+    2015". Axis labels are abbreviated ("Dec 2025"); a screen reader's sentence is not."""
+
+    def words(value) -> str:
+        when = _dt(value)
+        if when is None:
+            return str(value)
+        if period == "week":
+            return "the week of " + formatting.format_date(when)
+        if period == "quarter":
+            return "the quarter from " + formatting.period_label(when, None, "quarter")
+        if period in ("month", "year", "hour"):
+            return formatting.period_label(when, None, period)
+        return formatting.format_date(when)
+
+    return words
+
+
+def _period_end(period: str | None, start) -> datetime | None:
+    """The end of the ``period`` starting at ``start``, or None where there is none to give."""
+    when = _dt(start)
+    if when is None or period not in PERIOD_NAMES:
+        return None
+    try:
+        return ranges.add(period, when, 1)
+    except QueryError:  # the last period before year 10000
+        return None
+
+
 def period_text(row: dict, period: str | None) -> str:
     """A row's period in words, for tables: "5 to 11 January 2015", "January 2015"."""
     start, end = _dt(row.get("_start_at") or row.get("_timestamp")), _dt(row.get("_end_at"))
@@ -464,7 +498,7 @@ def _line_view(
     notes = _in_range(annotations, points)
     view.annotations = [n for _, n in notes]
     x_label = start_label(period)
-    desc = charts.describe_trend(label, points, formatter(fmt), lambda x: formatting.format_date(x))
+    desc = charts.describe_trend(label, points, formatter(fmt), period_words(period))
     view.chart = _svg(
         charts.line_chart(
             [charts.Series(key=key, label=label, points=points)],
@@ -670,7 +704,10 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     totals = {when: sum(dict(s.points).get(when) or 0 for s in series) for when in visible}
     table_rows = []
     for when in visible:
-        row = {"period": formatting.format_date(when)}
+        # The same period words as every other table ("December 2025", "1 to 7 December").
+        row = {
+            "period": period_text({"_start_at": when, "_end_at": _period_end(period, when)}, period)
+        }
         for s in series:
             value = dict(s.points).get(when)
             if percent:  # B3: a 100% chart's table gives each series' share
@@ -683,7 +720,7 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     notes = _in_range(annotations, [(x, 0) for x in visible])
     view.annotations = [n for _, n in notes]
     described = "; ".join(
-        charts.describe_trend(s.label, s.points, formatter(fmt), formatting.format_date)
+        charts.describe_trend(s.label, s.points, formatter(fmt), period_words(period))
         for s in (*series, *compared)
     )
     common = dict(
@@ -720,7 +757,7 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     if options.get("show-line-labels") and visible:
         view.legend = _legend(series, compared, links, visible[-1], totals[visible[-1]], fmt)
         latest = visible[-1]
-        end = ranges.add(params["period"], latest, 1) if params.get("period") else None
+        end = _period_end(params.get("period"), latest)
         view.legend_period = period_text({"_start_at": latest, "_end_at": end}, period)
         if options.get("show-total-label"):
             view.legend_total = formatting.format_html(totals[visible[-1]], fmt)
@@ -997,7 +1034,7 @@ def render_availability(view, rows, options, params, *, annotations, full, now):
             [charts.Series("uptime", "Uptime", uptime_points)],
             title=f"{view.title}: uptime",
             desc=charts.describe_trend(
-                "Uptime", uptime_points, formatter("percent"), formatting.format_date
+                "Uptime", uptime_points, formatter("percent"), period_words(period)
             ),
             y_format=formatter("percent"),
             x_labels=start_label(period),
@@ -1017,7 +1054,7 @@ def render_availability(view, rows, options, params, *, annotations, full, now):
                         "Page load time",
                         response_points,
                         formatter(duration),
-                        formatting.format_date,
+                        period_words(period),
                     ),
                     y_format=formatter(duration),
                     x_labels=start_label(period),
