@@ -174,6 +174,8 @@ def test_grouped_timeseries_totals(make_module):
     ]
     assert str(view.headline) == "25"
     assert view.headline_label == "total, 8 to 14 January 2024"
+    # The description names whole weeks too, as the table does.
+    assert "between the week of 1 January 2024 and the week of 8 January 2024" in _desc(view.chart)
 
 
 def test_grouped_timeseries_rolls_groups_without_an_axis_into_other(make_module):
@@ -786,19 +788,3 @@ def test_a_chart_description_names_its_periods_as_a_sentence_would(
     view = render(module, now=NOW)
     assert view.error is None
     assert _desc(view.chart) == expected
-
-
-def test_a_grouped_chart_description_and_table_name_whole_weeks(make_module):
-    module = make_module(
-        "grouped_timeseries",
-        CHANNELS,
-        query=CHANNEL_QUERY,
-        options={"category": "channel", "value-attribute": "count:sum", "axis-period": "week"},
-    )
-    view = render(module, now=NOW)
-    desc = _desc(view.chart)
-    assert "between the week of 1 January 2024 and the week of 8 January 2024" in desc
-    assert [r["Period"] for r in records_of(view)] == [
-        "1 to 7 January 2024",
-        "8 to 14 January 2024",
-    ]
