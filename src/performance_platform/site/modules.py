@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from performance_platform import formatting
 from performance_platform.datastore.models import DataSet
+from performance_platform.datastore.periods import PERIODS
 from performance_platform.datastore.query import QueryError, ranges, run_query
 
 from . import charts
@@ -302,9 +303,6 @@ def start_label(period: str | None):
     return label
 
 
-PERIOD_NAMES = ("hour", "day", "week", "month", "quarter", "year")
-
-
 def period_words(period: str | None):
     """Name a period start in a chart's description, as a sentence would: "December 2025",
     "the week of 1 December 2025", "the quarter from January to March 2025", "5 January
@@ -328,7 +326,7 @@ def period_words(period: str | None):
 def _period_end(period: str | None, start) -> datetime | None:
     """The end of the ``period`` starting at ``start``, or None where there is none to give."""
     when = _dt(start)
-    if when is None or period not in PERIOD_NAMES:
+    if when is None or period not in PERIODS:
         return None
     try:
         return ranges.add(period, when, 1)
@@ -705,9 +703,8 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     table_rows = []
     for when in visible:
         # The same period words as every other table ("December 2025", "1 to 7 December").
-        row = {
-            "period": period_text({"_start_at": when, "_end_at": _period_end(period, when)}, period)
-        }
+        end = _period_end(params.get("period"), when)
+        row = {"period": period_text({"_start_at": when, "_end_at": end}, period)}
         for s in series:
             value = dict(s.points).get(when)
             if percent:  # B3: a 100% chart's table gives each series' share
@@ -756,9 +753,7 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
         view.headline_label = f"total, {table_rows[-1]['period']}"
     if options.get("show-line-labels") and visible:
         view.legend = _legend(series, compared, links, visible[-1], totals[visible[-1]], fmt)
-        latest = visible[-1]
-        end = _period_end(params.get("period"), latest)
-        view.legend_period = period_text({"_start_at": latest, "_end_at": end}, period)
+        view.legend_period = table_rows[-1]["period"]  # the latest period, as the table names it
         if options.get("show-total-label"):
             view.legend_total = formatting.format_html(totals[visible[-1]], fmt)
 
