@@ -539,12 +539,12 @@ def write_summaries(spec: dict) -> dict:
     performance-platform/kpi-summaries, shaped as ``summaries.summarise`` makes them."""
     from django.utils import timezone
 
-    from performance_platform import formatting
     from performance_platform.datastore import storage
     from performance_platform.datastore.models import DataSet, Record
     from performance_platform.datastore.validation import prepare_records
     from performance_platform.kpis import summaries
     from performance_platform.kpis.transforms import encode_id
+    from performance_platform.lib import formatting
 
     data_set = DataSet.objects.get(name=SUMMARIES_NAME)
     now = timezone.now()

@@ -1,4 +1,4 @@
-"""The Spotlight display rules (B4) in ``performance_platform.formatting``.
+"""The Spotlight display rules (B4) in ``performance_platform.lib.formatting``.
 
 One test per rule or example of B4, then the HTML form, then hypothesis properties showing
 that no value or format makes formatting raise. Plain functions: no database is involved.
@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from performance_platform.formatting import (
+from performance_platform.lib.formatting import (
     MINUS,
     MISSING,
     TABLE_MISSING,

@@ -16,9 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from performance_platform import formatting
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.periods import week_start
+from performance_platform.lib import formatting
 
 from .transforms import (
     DEFAULT_SUMMARY_OUTPUT,

@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from numbers import Real
 
-from performance_platform.formatting import (
+from performance_platform.lib.formatting import (
     MINUS,
     format_date,
     format_number,

@@ -21,12 +21,12 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from performance_platform import formatting
 from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.query.csvout import cell as csv_cell
 from performance_platform.kpis.summaries import service_kpis
 from performance_platform.kpis.transforms import DEFAULT_SUMMARY_OUTPUT
+from performance_platform.lib import formatting
 
 from . import modules as module_views
 

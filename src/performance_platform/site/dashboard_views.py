@@ -101,7 +101,7 @@ def _services_html(request) -> str:
                 "next_order_words": "ascending" if next_order == "asc" else "descending",
             }
         )
-    from performance_platform.formatting import format_html
+    from performance_platform.lib.formatting import format_html
 
     table_rows = []
     for row in rows:

@@ -20,10 +20,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from performance_platform import formatting
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.periods import PERIODS
 from performance_platform.datastore.query import QueryError, ranges, run_query
+from performance_platform.lib import formatting
 
 from . import charts
 

@@ -1,6 +1,6 @@
 """Template tags for the public pages: ``{% load pp %}``.
 
-Number formatting (the rules live in :mod:`performance_platform.formatting`):
+Number formatting (the rules live in :mod:`performance_platform.lib.formatting`):
 
 ``{{ value|fmt:"percent" }}``
     Safe HTML for a headline or a sentence: a shortened or rounded number is wrapped in
@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from django import template
 from django.contrib.staticfiles.storage import staticfiles_storage
 
-from performance_platform import formatting
+from performance_platform.lib import formatting
 
 register = template.Library()
 log = logging.getLogger(__name__)
