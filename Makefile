@@ -13,7 +13,7 @@ help:
 	@echo "make run    install, migrate, load the demo, start a worker and serve at http://$(HOST):$(PORT)"
 	@echo "make test   install and run the linters and the whole test suite"
 	@echo "make bench  run the benchmarks (slow; never part of make test)"
-	@echo "make lint   ruff check and format check"
+	@echo "make lint   ruff check and format check, and the import layers (lint-imports)"
 
 $(BIN)/python:
 	$$(scripts/find-python) -m venv $(VENV)
@@ -59,6 +59,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

@@ -543,7 +543,7 @@ def write_summaries(spec: dict) -> dict:
     from performance_platform.datastore.models import DataSet, Record
     from performance_platform.datastore.validation import prepare_records
     from performance_platform.kpis import summaries
-    from performance_platform.kpis.transforms import encode_id
+    from performance_platform.kpis.computing import encode_id
     from performance_platform.lib import formatting
 
     data_set = DataSet.objects.get(name=SUMMARIES_NAME)

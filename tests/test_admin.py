@@ -24,7 +24,7 @@ def _test_settings(settings):
 
 @pytest.fixture
 def staff(client, django_user_model):
-    user = django_user_model.objects.create_superuser("admin", "admin@example.com", "x")
+    user = django_user_model.objects.create_superuser("admin@example.com", "x")
     client.force_login(user)
     return client
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from performance_platform.configfile import validate
+from performance_platform.configuration.checks import validate
 from performance_platform.datastore.models import DataGroup, DataSet, Record, default_name
 from performance_platform.datastore.query import run_query
 from performance_platform.demo.data import DEPARTMENTS, SERVICES, demo_config, load_demo

@@ -30,7 +30,7 @@ def configuration_doc() -> str:
 
 
 def test_config_schema_copy_matches_the_one_the_code_uses():
-    code = json.loads((SRC / "config_schema.json").read_text())
+    code = json.loads((SRC / "configuration" / "config_schema.json").read_text())
     docs = json.loads((DOCS / "config-schema.json").read_text())
     assert docs == code, "docs/config-schema.json is out of date: copy the one in src/"
 

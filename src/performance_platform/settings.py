@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "performance_platform.kpis",
     "performance_platform.dashboards",
     "performance_platform.site",
+    "performance_platform.configuration",
+    "performance_platform.demo",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +137,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# People sign in by email address; the model is ours so that later apps can refer to it.
+AUTH_USER_MODEL = "accounts.User"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -212,8 +217,9 @@ TASK_RETRY_DELAY = _env_int("TASK_RETRY_DELAY", 30)
 TASK_RETRY_MAX_DELAY = _env_int("TASK_RETRY_MAX_DELAY", 3600)
 # Seconds without a heartbeat after which a worker's running task is taken over.
 WORKER_LEASE_SECONDS = _env_int("WORKER_LEASE_SECONDS", 60)
-# Seconds between scheduled freshness checks (stale flags on KPI summaries).
-FRESHNESS_CHECK_SECONDS = _env_int("FRESHNESS_CHECK_SECONDS", 900)
+# Seconds between scheduled freshness checks (stale flags on KPI summaries): the longest
+# a KPI tile can lag behind the clock in saying "out of date".
+FRESHNESS_CHECK_SECONDS = _env_int("FRESHNESS_CHECK_SECONDS", 300)
 WORKER_SCHEDULE = {
     "check-freshness": {
         "task": "performance_platform.kpis.tasks.check_freshness",

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from performance_platform.configfile import import_config
+from performance_platform.configuration.importer import import_config
 from performance_platform.dashboards.models import Dashboard, Module, Organisation
 
 from .helpers import SOURCE, WEEKLY, dashboards_state, sample_doc

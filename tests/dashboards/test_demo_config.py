@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from performance_platform.configfile import export_config, import_config, validate
+from performance_platform.configuration.checks import validate
+from performance_platform.configuration.exporter import export_config
+from performance_platform.configuration.importer import import_config
 from performance_platform.dashboards.models import Annotation, Dashboard, Module, Organisation
 from performance_platform.demo.data import demo_config
 

@@ -7,7 +7,8 @@ import pytest
 import yaml
 from django.core.management.base import CommandError
 
-from performance_platform.configfile import ConfigError, import_config
+from performance_platform.configuration.checks import ConfigError
+from performance_platform.configuration.importer import import_config
 
 from .helpers import (
     SOURCE,
@@ -411,7 +412,7 @@ CASES = [
 ]
 
 
-# jsonschema recurses, so configfile.validate refuses files nested too deeply first.
+# jsonschema recurses, so configuration.checks.validate refuses files nested too deeply first.
 DEEP_CASES = [modules_nested_200_deep, modules_nested_800_deep]
 
 

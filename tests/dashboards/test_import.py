@@ -7,7 +7,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from performance_platform.configfile import export_config, import_config
+from performance_platform.configuration.exporter import export_config
+from performance_platform.configuration.importer import import_config
 from performance_platform.dashboards.models import Annotation, Dashboard, Module, Organisation
 from performance_platform.datastore.models import DataSet
 

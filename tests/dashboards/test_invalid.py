@@ -4,7 +4,8 @@ message naming the dashboard, the module and the option at fault."""
 import pytest
 from django.core.management.base import CommandError
 
-from performance_platform.configfile import ConfigError, import_config, validate
+from performance_platform.configuration.checks import ConfigError, validate
+from performance_platform.configuration.importer import import_config
 
 from .helpers import (
     SOURCE,

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from performance_platform.configfile import ConfigError, export_config, import_config
+from performance_platform.configuration.checks import ConfigError
+from performance_platform.configuration.exporter import export_config
+from performance_platform.configuration.importer import import_config
 from performance_platform.datastore.models import DataGroup, DataSet, DataType, WriteToken
 from performance_platform.kpis.models import Transform
 

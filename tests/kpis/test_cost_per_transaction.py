@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from performance_platform.datastore.models import DataSet
+from performance_platform.kpis.errors import TransformError
 from performance_platform.kpis.models import Transform
-from performance_platform.kpis.transforms import TransformError, run_transform
+from performance_platform.kpis.running import run_transform
 
 from .conftest import TX, by_start, day, drain, find, iso, make_transform, write
 

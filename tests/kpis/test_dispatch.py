@@ -4,7 +4,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from performance_platform.kpis.transforms import transforms_for
+from performance_platform.kpis.running import transforms_for
 
 from .conftest import (
     SUMMARY_GROUP,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from performance_platform.kpis.summaries import change
-from performance_platform.kpis.transforms import compute_satisfaction
+from performance_platform.kpis.change import change
+from performance_platform.kpis.computing import compute_satisfaction
 
 from .conftest import TAKEUP, TX, by_start, day, drain, make_transform, post, snapshot, write
 

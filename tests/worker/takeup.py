@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from performance_platform.configfile import import_config
+from performance_platform.configuration.importer import import_config
 from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.validation import prepare_records
-from performance_platform.kpis.transforms import encode_id
+from performance_platform.kpis.computing import encode_id
 
 SOURCE_TYPE = "transactions-by-channel"
 OUTPUT_TYPE = "digital-takeup"

@@ -177,7 +177,7 @@ def test_a_transform_over_bad_source_data_fails_at_once_and_says_why():
     assert Worker(schedule={}).run_pending(ignore_run_after=True) == 1
     row.refresh_from_db()
     assert row.status == TaskResultStatus.FAILED
-    assert row.exception_class_path == "performance_platform.kpis.transforms.TransformError"
+    assert row.exception_class_path == "performance_platform.kpis.errors.TransformError"
     error = TaskAttemptError.objects.get(task_id=row.pk)
     assert error.will_retry is False
     assert "'lots'" in error.message

@@ -26,12 +26,6 @@ DASHBOARD_TYPES = [
 ]
 # Dashboards of these types are services: they appear in the services index.
 SERVICE_TYPES = ("transaction", "high-volume-transaction", "service-group")
-STATUSES = [
-    ("draft", "Draft"),
-    ("unlisted", "Unlisted (preview link)"),
-    ("in_review", "In review"),
-    ("published", "Published"),
-]
 STRAPLINES = [
     ("Dashboard", "Dashboard"),
     ("Service dashboard", "Service dashboard"),
@@ -107,8 +101,24 @@ class Organisation(models.Model):
         return None
 
 
+class DashboardQuerySet(models.QuerySet):
+    """Dashboards, with the one filter the public pages use."""
+
+    def published(self) -> "DashboardQuerySet":
+        """Dashboards the public may see (drafts, previews and those in review are not)."""
+        return self.filter(status=Dashboard.Status.PUBLISHED)
+
+
 class Dashboard(models.Model):
     """One public dashboard: a service (usually), an agency, a department or a topic."""
+
+    class Status(models.TextChoices):
+        """Where a dashboard is on its way to the public."""
+
+        DRAFT = "draft", "Draft"
+        UNLISTED = "unlisted", "Unlisted (preview link)"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
 
     slug = models.CharField(max_length=200, unique=True, validators=[SLUG])
     title = models.CharField(max_length=256)
@@ -116,7 +126,7 @@ class Dashboard(models.Model):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="dashboards"
     )
-    status = models.CharField(max_length=20, choices=STATUSES, default="draft")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     strapline = models.CharField(max_length=40, choices=STRAPLINES, default="Dashboard")
     tagline = models.CharField(max_length=400, blank=True)
     description = models.TextField(max_length=1000, blank=True)
@@ -132,6 +142,8 @@ class Dashboard(models.Model):
         DataGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DashboardQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -149,7 +161,7 @@ class Dashboard(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == "published"
+        return self.status == self.Status.PUBLISHED
 
     @property
     def is_service(self) -> bool:

@@ -1,10 +1,15 @@
-"""Bearer-token authentication for the write API, compatible with the original."""
+"""Bearer-token authentication for the write API, compatible with the original.
 
+:func:`write_handler` is the one opening every write handler shares: authenticate the
+data set's token, then read the body. A handler that is refused either way never runs.
+"""
+
+import functools
 import logging
 
 from django.http import HttpRequest
 
-from . import responses
+from . import requestbody, responses
 from .models import DataSet, WriteToken, hash_token
 
 log = logging.getLogger(__name__)
@@ -51,3 +56,38 @@ def authenticate(request: HttpRequest, data_set: DataSet):
             WWW_Authenticate="bearer",
         )
     return row, None
+
+
+#: What :func:`write_handler` does with the body: nothing, or parse it as JSON.
+NO_BODY = "none"
+SINGLE_MESSAGE = "single"
+MESSAGES = "messages"
+
+
+def write_handler(body: str = SINGLE_MESSAGE, *, null_allowed: bool = False):
+    """Decorate ``handler(request, data_set, *args, token=..., body=...)``.
+
+    The token is checked first (401 without a valid one), then, unless ``body`` is
+    :data:`NO_BODY`, the JSON body is read with :func:`requestbody.json_body`, errors
+    given in the :data:`SINGLE_MESSAGE` or :data:`MESSAGES` envelope. The handler gets
+    the token's row as ``token`` and the parsed JSON as ``body``.
+    """
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(request, data_set: DataSet, *args, **kwargs):
+            token, refusal = authenticate(request, data_set)
+            if refusal:
+                return refusal
+            if body != NO_BODY:
+                try:
+                    kwargs["body"] = requestbody.json_body(
+                        request, single_message=body == SINGLE_MESSAGE, null_allowed=null_allowed
+                    )
+                except requestbody.BodyError as exc:
+                    return exc.response
+            return handler(request, data_set, *args, token=token, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -153,4 +153,30 @@ def parse_json(body: bytes):
 
 
 def zero_bytes() -> BodyError:
+    """The refusal of an empty body."""
     return BodyError(responses.error("Expected JSON request body but received zero bytes."))
+
+
+def json_body(request: HttpRequest, *, single_message: bool = True, null_allowed: bool = False):
+    """Read, decode and parse a JSON body, refusing it as the original platform did.
+
+    The order of refusals is the original's, because clients see its messages: no bytes,
+    then the content type, then the JSON. ``single_message`` picks the error envelope
+    (``{"message"}``; a batch write uses ``{"messages": [...]}``). JSON ``null`` is
+    refused like a wrong content type (as the original did) unless ``null_allowed``.
+    """
+
+    def refusal() -> BodyError:
+        if single_message:
+            return BodyError(responses.error(CONTENT_TYPE_MESSAGE))
+        return BodyError(responses.messages([CONTENT_TYPE_MESSAGE]))
+
+    body = decoded_body(request)
+    if not body:
+        raise zero_bytes()
+    if not is_json_content_type(request):
+        raise refusal()
+    parsed = parse_json(body)
+    if parsed is None and not null_allowed:
+        raise refusal()
+    return parsed

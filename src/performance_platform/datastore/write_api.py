@@ -11,8 +11,8 @@ import hmac
 from django.conf import settings
 from django.utils import timezone
 
-from . import requestbody, responses, storage
-from .auth import authenticate
+from . import responses, storage
+from .auth import MESSAGES, NO_BODY, SINGLE_MESSAGE, presented_token, write_handler
 from .models import DataSet
 from .periods import PERIOD_KEYS
 from .requestbody import BodyError
@@ -35,28 +35,6 @@ def find_data_set(group: str, data_type: str) -> DataSet | None:
     )
 
 
-def _json_body(request, *, single_message: bool):
-    """Read, decode and parse the body, refusing it as the original did."""
-    body = requestbody.decoded_body(request)
-    if not body:
-        raise requestbody.zero_bytes()
-    if not requestbody.is_json_content_type(request):
-        if single_message:
-            raise BodyError(responses.error(requestbody.CONTENT_TYPE_MESSAGE))
-        raise BodyError(responses.messages([requestbody.CONTENT_TYPE_MESSAGE]))
-    parsed = requestbody.parse_json(body)
-    if parsed is None:  # the original treated JSON null like a wrong content type
-        if single_message:
-            raise BodyError(responses.error(requestbody.CONTENT_TYPE_MESSAGE))
-        raise BodyError(responses.messages([requestbody.CONTENT_TYPE_MESSAGE]))
-    return parsed
-
-
-def json_body(request):
-    """The request's JSON body, refused with a single-message envelope (public helper)."""
-    return _json_body(request, single_message=True)
-
-
 def _as_items(parsed) -> list:
     if isinstance(parsed, dict):
         return [parsed]
@@ -69,13 +47,11 @@ def _as_items(parsed) -> list:
     )
 
 
-def append(request, data_set: DataSet, *, deprecated: bool = False):
+@write_handler(MESSAGES)
+def append(request, data_set: DataSet, *, token, body, deprecated: bool = False):
     """POST: validate a batch and store all of it, or none of it."""
-    token, refusal = authenticate(request, data_set)
-    if refusal:
-        return refusal
     try:
-        items = _as_items(_json_body(request, single_message=False))
+        items = _as_items(body)
     except BodyError as exc:
         return exc.response
     not_objects = [str(i + 1) for i, item in enumerate(items) if not isinstance(item, dict)]
@@ -94,16 +70,10 @@ def append(request, data_set: DataSet, *, deprecated: bool = False):
     return responses.ok(DEPRECATION if deprecated else None)
 
 
-def empty(request, data_set: DataSet):
+@write_handler(SINGLE_MESSAGE)
+def empty(request, data_set: DataSet, *, token, body):
     """PUT with ``[]``: delete every record of the data set."""
-    token, refusal = authenticate(request, data_set)
-    if refusal:
-        return refusal
-    try:
-        parsed = _json_body(request, single_message=True)
-    except BodyError as exc:
-        return exc.response
-    if parsed != []:
+    if body != []:
         return responses.error("Not implemented: you can only pass an empty JSON list")
     storage.empty_data_set(data_set, token=token)
     return responses.ok(f"{data_set.name} now contains 0 records")
@@ -114,17 +84,16 @@ def _no_record(record_id: str):
     return responses.error(f"No record found with id {shown}", 404)
 
 
-def delete(request, data_set: DataSet, record_id: str):
+@write_handler(NO_BODY)
+def delete(request, data_set: DataSet, record_id: str, *, token):
     """DELETE one record by ``_id``."""
-    token, refusal = authenticate(request, data_set)
-    if refusal:
-        return refusal
     if not storage.delete_record(data_set, record_id, token=token):
         return _no_record(record_id)
     return responses.ok()
 
 
-def patch(request, data_set: DataSet, record_id: str):
+@write_handler(SINGLE_MESSAGE)
+def patch(request, data_set: DataSet, record_id: str, *, token, body):
     """PATCH: merge the body into the stored record, re-validate it, store it.
 
     The original replaced the whole record on PostgreSQL and skipped validation; here
@@ -132,13 +101,7 @@ def patch(request, data_set: DataSet, record_id: str):
     pass the same rules as a new one. ``auto_ids`` are not recomputed: the record keeps
     the ``_id`` in its URL.
     """
-    token, refusal = authenticate(request, data_set)
-    if refusal:
-        return refusal
-    try:
-        parsed = _json_body(request, single_message=True)
-    except BodyError as exc:
-        return exc.response
+    parsed = body
     if not isinstance(parsed, dict):
         return responses.error("A PATCH body must be a JSON object of the fields to change")
     if "_id" in parsed and parsed["_id"] != record_id:
@@ -160,8 +123,7 @@ def patch(request, data_set: DataSet, record_id: str):
 def delete_collection(request, name: str):
     """``DELETE /data-sets/<name>``: remove every record, with the platform admin token."""
     expected = settings.DATA_SET_ADMIN_TOKEN
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
+    given = presented_token(request) or ""
     if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
         return responses.error(
             f'Unauthorized: invalid or no token given for "{name[:200]}".',

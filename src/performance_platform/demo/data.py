@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from performance_platform.configfile import import_config
+from performance_platform.configuration.importer import import_config
 from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet, Record, default_name
 from performance_platform.datastore.periods import month_start, quarter_start, week_start

@@ -7,22 +7,20 @@ same transform and data set is still waiting, its date range is widened instead 
 queueing another.
 """
 
-import contextvars
 import logging
 from datetime import UTC, datetime
 
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from .transforms import transforms_for
+from .running import current_depth, transforms_for
+from .tasks import run_transform_task
 
 logger = logging.getLogger(__name__)
 
 # How deep a chain of transforms may go (raw → rate → summary is 2); a configuration
 # that loops (A feeds B feeds A) stops here instead of running for ever.
 MAX_DEPTH = 8
-# The chain depth of the transform running in this context (0 outside transforms).
-current_depth = contextvars.ContextVar("transform_depth", default=0)
 
 
 def _iso(value: datetime) -> str:
@@ -31,8 +29,6 @@ def _iso(value: datetime) -> str:
 
 def queue(transform, data_set, earliest: datetime, latest: datetime, *, depth: int = 0) -> str:
     """Queue one transform run for ``data_set`` over earliest..latest; returns the task id."""
-    from .tasks import run_transform_task
-
     path = run_transform_task.module_path
     waiting = DBTaskResult.objects.filter(
         task_path=path,

@@ -5,15 +5,8 @@ from django.db import models
 
 from performance_platform.datastore.models import DataGroup, DataType
 
-TRANSFORM_TYPES = [
-    ("rate", "Rate (numerator / denominator by regex, as the original)"),
-    ("digital_takeup", "Digital take-up (digital channels / all channels)"),
-    ("completion_rate", "Completion rate (done / started)"),
-    ("user_satisfaction", "User satisfaction score from ratings 1–5"),
-    ("cost_per_transaction", "Cost per transaction, per quarter"),
-    ("latest_dataset_value", "Latest value of a KPI data set, per service"),
-    ("kpi_summary", "KPI summary: latest and previous value, change, freshness"),
-]
+from .errors import TransformConfigError
+from .options import TRANSFORM_TYPES, check_transform, secondary_type_name
 
 
 class Transform(models.Model):
@@ -71,15 +64,11 @@ class Transform(models.Model):
         return f"{self.type}: {group}/{self.input_type.name} → {out}/{self.output_type.name}"
 
     def save(self, *args, **kwargs):
-        from .transforms import secondary_type_name
-
         name = secondary_type_name(self.type, self.options)
         self.also_reads = DataType.objects.get_or_create(name=name)[0] if name else None
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from .transforms import TransformConfigError, check_transform
-
         try:
             check_transform(
                 self.type,

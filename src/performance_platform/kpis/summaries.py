@@ -1,18 +1,20 @@
-"""The KPI engine: latest value, previous value, change in words and numbers, freshness.
+"""KPI summaries: per service and KPI, the latest and previous value, the change, freshness.
 
 ``kpi_summary`` transforms write one record per service and KPI into a shared data set
 (``performance-platform/kpi-summaries`` by default), so the services index reads a few
-hundred small records instead of querying every service's data. Staleness changes with
-the clock, not only with writes, so it is judged again when summaries are read
-(:func:`service_kpis`) and refreshed in the stored records by the scheduled freshness
-check (:func:`refresh_staleness`).
+hundred small records instead of querying every service's data.
+
+Everything that shows a summary (a dashboard's KPI tiles, the services index) reads
+these records through the query engine, exactly as ``/data/.../kpi-summaries`` returns
+them, so a tile always says what its data link says. Staleness changes with the clock
+and with writes that change no figure, so the stored verdict is kept current by
+:func:`refresh_staleness`, which the scheduled freshness check and every raw write run
+(see :mod:`.staleness` for the rule).
 """
 
-import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -20,35 +22,15 @@ from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.periods import week_start
 from performance_platform.lib import formatting
 
-from .transforms import (
-    DEFAULT_SUMMARY_OUTPUT,
-    VALUE_KEYS,
-    TransformError,
-    encode_id,
-    option,
-    read,
-)
+from . import catalogue
+from .change import PERIOD_WORDS, change, change_text, display, is_number, period_name
+from .computing import encode_id
+from .errors import TransformError
+from .options import option
+from .reading import read, read_periods
+from .staleness import freshness_of, refreshed, root_sources
+from .storing import store_changed
 
-KPIS = {
-    # kpi: (unit, value attribute in the input data set, extra fields kept)
-    "digital_takeup": ("percent", "rate", ("numerator", "denominator")),
-    "completion_rate": ("percent", "rate", ("numerator", "denominator")),
-    "user_satisfaction": (
-        "percent",
-        "score",
-        ("num_responses", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5"),
-    ),
-    "cost_per_transaction": ("currency", "cost_per_transaction", ("total_cost", "transactions")),
-    "transactions_per_year": ("count", "count", ()),
-}
-TITLES = {
-    "transactions_per_year": "Transactions per year",
-    "cost_per_transaction": "Cost per transaction",
-    "user_satisfaction": "User satisfaction",
-    "completion_rate": "Completion rate",
-    "digital_takeup": "Digital take-up",
-}
-PERIOD_WORDS = {"day", "week", "month", "quarter", "year"}
 # A summary with no data yet: every figure present, and null.
 EMPTY = {
     "value": None,
@@ -59,82 +41,6 @@ EMPTY = {
     "previous_start_at": None,
     "previous_end_at": None,
 }
-# Relative changes smaller than this are "no change": floating-point noise, not news.
-NO_CHANGE_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class Change:
-    """The change from a previous value to a current one, in numbers and in words."""
-
-    absolute: float | None
-    relative: float | None
-    # "up", "down" or "no change"; None when there is nothing to compare with.
-    direction: str | None
-
-
-def change(current, previous) -> Change:
-    """Compare two figures. The relative change is None when the previous figure is 0."""
-    if not _is_number(current) or not _is_number(previous):
-        return Change(None, None, None)
-    absolute = current - previous
-    scale = max(abs(current), abs(previous), 1e-300)
-    if abs(absolute) <= NO_CHANGE_TOLERANCE * scale:
-        return Change(0, 0.0 if previous else None, "no change")
-    relative = absolute / previous if previous else None
-    return Change(absolute, relative, "up" if absolute > 0 else "down")
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def display(value, unit: str) -> str:
-    """A KPI value as shown: percentages, pounds (pence under £10), or 4.96m."""
-    if value is None:
-        return formatting.MISSING
-    if unit == "percent":
-        return formatting.format_percent(value)
-    if unit == "currency":
-        return formatting.format_currency(value)
-    return formatting.format_number(value, magnitude=True)
-
-
-def change_text(moved: Change, unit: str, previous_period: str | None = None) -> str:
-    """The change in words and numbers, e.g. "up 1.4 percentage points"."""
-    if moved.direction is None:
-        return "no previous figure to compare with"
-    if moved.direction == "no change":
-        text = "no change"
-    elif unit == "percent":
-        points = abs(moved.absolute) * 100
-        if points < 0.05:
-            text = f"{moved.direction} less than 0.1 percentage points"
-        else:
-            shown = f"{points:.1f}".removesuffix(".0")
-            text = f"{moved.direction} {shown} percentage point{'' if shown == '1' else 's'}"
-    else:
-        amount = display(abs(moved.absolute), unit)
-        text = f"{moved.direction} {amount}"
-        if moved.relative is not None:
-            text += f" ({formatting.format_percent(moved.relative, show_signs=True)})"
-    return f"{text} on the previous {previous_period}" if previous_period else text
-
-
-def period_name(start: datetime, end: datetime) -> str:
-    """Name the period a [start, end) span covers: day, week, month, quarter or year."""
-    days = (end - start).days
-    if days == 1:
-        return "day"
-    if days == 7:
-        return "week"
-    if 28 <= days <= 31:
-        return "month"
-    if 89 <= days <= 92:
-        return "quarter"
-    if 365 <= days <= 366:
-        return "year"
-    return f"{days} days"
 
 
 def _dt(text) -> datetime | None:
@@ -142,65 +48,6 @@ def _dt(text) -> datetime | None:
         return None
     parsed = parse_datetime(text)
     return parsed.astimezone(UTC) if parsed else None
-
-
-# --- where a KPI's data comes from -------------------------------------------------------
-
-
-def root_sources(data_set: DataSet, _seen=None) -> list[DataSet]:
-    """The raw data sets a (possibly derived) data set is computed from.
-
-    Walks back along transforms whose output is this data set. A data set no transform
-    writes is its own root. Freshness is judged on roots: a derived data set is only as
-    fresh as what it is derived from.
-    """
-    from .models import Transform
-
-    seen = _seen if _seen is not None else set()
-    if data_set.pk in seen:
-        return []
-    seen.add(data_set.pk)
-    group = data_set.data_group_id
-    upstream = Transform.objects.filter(enabled=True, output_type=data_set.data_type_id).filter(
-        Q(output_group=group)
-        | Q(output_group__isnull=True, input_group=group)
-        | Q(output_group__isnull=True, input_group__isnull=True)
-    )
-    roots: list[DataSet] = []
-    for transform in upstream:
-        # Follow a transform only where this group has its main input: a type-wide
-        # total-cost transform does not make a per-transaction service depend on volumes.
-        main = (
-            DataSet.objects.filter(data_group=group, data_type=transform.input_type_id)
-            .select_related("data_group", "data_type")
-            .first()
-        )
-        if main is None:
-            continue
-        sources = [main]
-        if transform.also_reads_id:
-            sources += list(
-                DataSet.objects.filter(
-                    data_group=group, data_type=transform.also_reads_id
-                ).select_related("data_group", "data_type")
-            )
-        for source in sources:
-            roots.extend(r for r in root_sources(source, seen) if r not in roots)
-    return roots or [data_set]
-
-
-def freshness_of(sources: list[DataSet], now: datetime) -> dict:
-    """Combined freshness: stale if any source is; last updated = the least recent write."""
-    stale = False
-    last = None
-    for source in sources:
-        fresh = source.freshness(now)
-        stale = stale or fresh.stale
-        if fresh.last_updated is None:
-            last = None if fresh.max_age_expected is not None else last
-            continue
-        last = fresh.last_updated if last is None else min(last, fresh.last_updated)
-    return {"last_updated": last.astimezone(UTC).isoformat() if last else None, "stale": stale}
 
 
 # --- summary records ------------------------------------------------------------------
@@ -240,7 +87,7 @@ def _period_summary(kpi: str, data_set: DataSet, value_key: str, extras, now) ->
 def _value(value, kpi):
     if value is None:
         return None
-    if not _is_number(value):
+    if not is_number(value):
         raise TransformError(f"{kpi}: the latest value {value!r:.60} is not a number")
     return value
 
@@ -266,8 +113,6 @@ def _yearly_summary(data_set: DataSet, value_field: str, weeks: int, now) -> dic
         "start_at": previous_start.isoformat(),
         "end_at": end.isoformat(),
     }
-    from .transforms import read_periods
-
     rows = read_periods(data_set, params, previous_start, end, now=now)
     totals = {"current": [0, 0], "previous": [0, 0]}
     for row in rows:
@@ -290,9 +135,10 @@ def _yearly_summary(data_set: DataSet, value_field: str, weeks: int, now) -> dic
 
 
 def summarise(kpi: str, data_set: DataSet, options: dict, *, now) -> dict:
-    """One KPI's figures for one service, read from ``data_set`` (see :data:`KPIS`)."""
-    unit, default_key, extras = KPIS[kpi]
-    value_key = option(options, "value_attribute", default_key)
+    """One KPI's figures for one service, read from ``data_set`` (see :mod:`.catalogue`)."""
+    entry = catalogue.get(kpi)
+    unit, extras = entry.unit, entry.extras
+    value_key = option(options, "value_attribute", entry.value_field)
     if kpi == "transactions_per_year":
         body = _yearly_summary(data_set, value_key, option(options, "weeks", 52), now)
     else:
@@ -307,7 +153,7 @@ def summarise(kpi: str, data_set: DataSet, options: dict, *, now) -> dict:
         **body,
         "service": data_set.data_group.name,
         "kpi": kpi,
-        "title": TITLES[kpi],
+        "title": entry.title,
         "unit": unit,
         "display": display(body.get("value"), unit),
         "period_label": formatting.period_label(start, end, period) if start and end else "",
@@ -333,7 +179,7 @@ def summary_records(transform, data_set: DataSet, *, now) -> list[dict]:
 def latest_value_records(transform, data_set: DataSet, *, now) -> list[dict]:
     """The original's latest_dataset_value: the newest value, one record per service."""
     type_name = data_set.data_type.name
-    key = (transform.options or {}).get("value_attribute") or VALUE_KEYS.get(type_name)
+    key = (transform.options or {}).get("value_attribute") or catalogue.VALUE_FIELDS.get(type_name)
     if key is None:
         raise TransformError(
             f"latest_dataset_value does not know which field of {type_name} to use; "
@@ -360,7 +206,7 @@ def latest_value_records(transform, data_set: DataSet, *, now) -> list[dict]:
 
 def summaries_data_set() -> DataSet | None:
     """The default summaries data set, if any summary has been written."""
-    group, data_type = DEFAULT_SUMMARY_OUTPUT
+    group, data_type = catalogue.SUMMARIES_OUTPUT
     return (
         DataSet.objects.filter(data_group__name=group, data_type__name=data_type)
         .select_related("data_group", "data_type")
@@ -368,98 +214,49 @@ def summaries_data_set() -> DataSet | None:
     )
 
 
-def _live(record: dict, now, cache: dict) -> dict:
-    """A stored summary with its staleness judged again, now.
-
-    ``cache`` maps data set names to data sets; names not in it are looked up (one
-    query per call), so callers with many records fill it first with :func:`_load`.
-    """
-    names = [n for n in (record.get("sources") or "").split(",") if n]
-    missing = [n for n in names if n not in cache]
-    if missing:
-        _load(cache, missing)
-    found = [cache[n] for n in names if cache.get(n) is not None]
-    if not found:
-        return record
-    return {**record, **freshness_of(found, now)}
+def data_url(service: str, kpi: str | None = None) -> str:
+    """The read-API address of a service's summaries (one KPI's, when given)."""
+    group, data_type = catalogue.SUMMARIES_OUTPUT
+    url = f"/data/{group}/{data_type}?filter_by=service:{service}"
+    return f"{url}&filter_by=kpi:{kpi}" if kpi else url
 
 
-def _load(cache: dict, names) -> None:
-    """Fetch data sets by name into ``cache`` (None for names that do not exist)."""
-    names = list(dict.fromkeys(names))
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
-        for data_set in DataSet.objects.filter(name__in=chunk):
-            cache[data_set.name] = data_set
-        for name in chunk:
-            cache.setdefault(name, None)
-
-
-def all_summaries(*, now=None, data_set: DataSet | None = None) -> list[dict]:
-    """Every stored KPI summary, with freshness as of ``now``."""
-    now = now or timezone.now()
+def read_summaries(params: dict, *, now=None, data_set: DataSet | None = None) -> list[dict]:
+    """Summary records exactly as ``/data/performance-platform/kpi-summaries?<params>``
+    returns them (the same query engine, the same stored staleness)."""
     data_set = data_set or summaries_data_set()
     if data_set is None:
         return []
-    from performance_platform.datastore.models import Record
+    return read(data_set, params, now=now or timezone.now())
 
-    rows = list(Record.objects.filter(data_set=data_set).values_list("data", flat=True))
-    cache: dict = {}
-    _load(cache, (n for row in rows for n in (row.get("sources") or "").split(",") if n))
-    return [_live(row, now, cache) for row in rows]
+
+def all_summaries(*, now=None, data_set: DataSet | None = None) -> list[dict]:
+    """Every stored KPI summary."""
+    return read_summaries({}, now=now, data_set=data_set)
 
 
 def service_kpis(service: str, *, now=None) -> dict[str, dict]:
-    """The KPI figures of one service (a data group), keyed by KPI, as of ``now``."""
-    now = now or timezone.now()
-    data_set = summaries_data_set()
-    if data_set is None:
-        return {}
-    from performance_platform.datastore.models import Record
-
-    cache: dict = {}
-    # By record id (fixed per service and KPI): an index lookup, not a scan of the JSON.
-    ids = [encode_id(service, kpi) for kpi in KPIS]
-    rows = Record.objects.filter(data_set=data_set, record_id__in=ids).values_list(
-        "data", flat=True
-    )
-    return {row["kpi"]: _live(row, now, cache) for row in rows if row.get("service") == service}
+    """The KPI figures of one service (a data group), keyed by KPI: the records its
+    tiles' data links (:func:`data_url`) return."""
+    rows = read_summaries({"filter_by": f"service:{service}"}, now=now)
+    return {row["kpi"]: row for row in rows if row.get("kpi") in catalogue.BY_KEY}
 
 
-def refresh_staleness(*, now=None) -> int:
-    """Rewrite stored summaries whose stale flag has changed since written. Returns how many.
+def refresh_staleness(*, now=None, sources=None) -> int:
+    """Rewrite stored summaries whose freshness has changed since written. Returns how many.
 
-    Run by the scheduled freshness check, so ``/data/.../kpi-summaries`` (and the
-    services index built on it) shows staleness that arrived with the clock.
+    Run by the scheduled freshness check (staleness that arrives with the clock) and
+    after raw writes (a re-sent figure that changes nothing still makes its data fresh),
+    so ``/data/.../kpi-summaries``, the tiles and the services index show it. With
+    ``sources`` (data set names), only summaries computed from one of them are judged.
     """
-    from .transforms import _store_changed
-
     now = now or timezone.now()
     data_set = summaries_data_set()
     if data_set is None:
         return 0
-    from performance_platform.datastore.models import Record
-
-    rows = list(Record.objects.filter(data_set=data_set).values_list("data", flat=True))
-    cache: dict = {}
-    _load(cache, (n for row in rows for n in (row.get("sources") or "").split(",") if n))
-    changed = []
-    for row in rows:
-        live = _live(row, now, cache)
-        if live.get("stale") != row.get("stale") or live.get("last_updated") != row.get(
-            "last_updated"
-        ):
-            changed.append(
-                {
-                    k: v
-                    for k, v in live.items()
-                    if k == "_id" or k == "_timestamp" or not k.startswith("_")
-                }
-            )
+    changed = refreshed(all_summaries(now=now, data_set=data_set), now, sources=sources)
     if not changed:
         return 0
-    from django.db import transaction
-
     with transaction.atomic():
         DataSet.objects.select_for_update().filter(pk=data_set.pk).first()
-        return _store_changed(data_set, changed, now=now)
+        return store_changed(data_set, changed, now=now)

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from performance_platform.datastore.models import DataSet
 
-from . import dispatch
 from .models import Transform
-from .transforms import input_data_set, parse_range_value, run_transform
+from .reading import parse_range_value
+from .running import current_depth, input_data_set, run_transform
+from .staleness import root_sources
+from .summaries import refresh_staleness
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def run_transform_task(transform_id: int, data_set_id: int, earliest: str, lates
     if source is None:
         return {"skipped": f"{changed.data_group.name} has no {transform.input_type.name}"}
     start, end = parse_range_value(earliest), parse_range_value(latest)
-    token = dispatch.current_depth.set(int(depth))
+    token = current_depth.set(int(depth))
     try:
         result = run_transform(transform, source, start, end)
     except Exception as exc:
@@ -48,8 +50,12 @@ def run_transform_task(transform_id: int, data_set_id: int, earliest: str, lates
         )
         raise
     finally:
-        dispatch.current_depth.reset(token)
+        current_depth.reset(token)
     Transform.objects.filter(pk=transform.pk).update(last_success_at=timezone.now(), last_error="")
+    if not (result.written or result.deleted) and transform.type != "kpi_summary":
+        # A write that changed no derived figure ends the chain here, so no summary is
+        # recomputed; yet its data is fresh again. Put that into the stored summaries.
+        refresh_staleness(sources=[s.name for s in root_sources(source)])
     return {
         "transform": str(transform),
         "data_set": source.name,
@@ -62,8 +68,6 @@ def run_transform_task(transform_id: int, data_set_id: int, earliest: str, lates
 @task()
 def check_freshness():
     """Scheduled: refresh the stale flags of KPI summaries and log stale data sets."""
-    from .summaries import refresh_staleness
-
     now = timezone.now()
     stale = [ds.name for ds in DataSet.objects.all() if ds.freshness(now).stale]
     if stale:

@@ -3,13 +3,12 @@
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from performance_platform.datastore import requestbody, responses, write_api
+from performance_platform.datastore import responses, write_api
 from performance_platform.datastore import views as data_views
-from performance_platform.datastore.auth import authenticate
-from performance_platform.datastore.requestbody import BodyError
+from performance_platform.datastore.auth import SINGLE_MESSAGE, write_handler
 
 from . import dispatch
-from .transforms import parse_range_value
+from .reading import parse_range_value
 
 START_REQUIRED = "You must specify a _start_at timestamp"
 
@@ -29,13 +28,14 @@ def transform(request, group: str, data_type: str):
     data_set = write_api.find_data_set(group, data_type)
     if data_set is None:
         return responses.error(write_api.NOT_FOUND, 404)
-    _token, refusal = authenticate(request, data_set)
-    if refusal:
-        return refusal
-    try:
-        body = _json_body(request)
-    except BodyError as exc:
-        return exc.response
+    return _queue(request, data_set)
+
+
+# JSON ``null`` is "not an object" here (so "You must specify a _start_at timestamp"),
+# not the content-type error the write API gives it.
+@write_handler(SINGLE_MESSAGE, null_allowed=True)
+def _queue(request, data_set, *, token, body):
+    """Queue the data set's transforms for the body's range (its token already checked)."""
     if not isinstance(body, dict) or "_start_at" not in body:
         return responses.error(START_REQUIRED)
     start = _when(body.get("_start_at"))
@@ -50,18 +50,6 @@ def transform(request, group: str, data_type: str):
         return responses.error("_end_at must not be before _start_at")
     queued = dispatch.queue_for(data_set, start, end)
     return responses.ok(f"queued {len(queued)} transform(s)")
-
-
-def _json_body(request):
-    """The parsed body, refused as the write API refuses it, except that JSON ``null`` is
-    "not an object" here (so "You must specify a _start_at timestamp"), not a content
-    type error."""
-    raw = requestbody.decoded_body(request)
-    if not raw:
-        raise requestbody.zero_bytes()
-    if not requestbody.is_json_content_type(request):
-        raise BodyError(responses.error(requestbody.CONTENT_TYPE_MESSAGE))
-    return requestbody.parse_json(raw)
 
 
 def _when(value):

@@ -24,20 +24,12 @@ from django.utils import timezone
 from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.query.csvout import cell as csv_cell
-from performance_platform.kpis.summaries import service_kpis
-from performance_platform.kpis.transforms import DEFAULT_SUMMARY_OUTPUT
+from performance_platform.kpis import catalogue
+from performance_platform.kpis.summaries import data_url, service_kpis
 from performance_platform.lib import formatting
 
 from . import modules as module_views
 
-# The dashboard's KPI tiles, in the order the original's self-service dashboards used.
-TILES = [
-    ("transactions_per_year", "Transactions per year", {"type": "number", "magnitude": True}),
-    ("cost_per_transaction", "Cost per transaction", "currency"),
-    ("user_satisfaction", "User satisfaction", "percent"),
-    ("completion_rate", "Completion rate", "percent"),
-    ("digital_takeup", "Digital take-up", "percent"),
-]
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("quarter", "Quarter")]
 EARLIEST = date(2000, 1, 1)
 PAGE_CACHE_SECONDS = 600
@@ -55,7 +47,8 @@ class PageInputError(ValueError):
 def published_dashboard(slug: str) -> Dashboard:
     """The published dashboard with this slug, or 404 (other states are not public)."""
     found = (
-        Dashboard.objects.filter(slug=slug, status="published")
+        Dashboard.objects.published()
+        .filter(slug=slug)
         .select_related("organisation__parent__parent", "kpi_group")
         .first()
     )
@@ -69,10 +62,11 @@ def kpi_tiles(dashboard: Dashboard, *, now=None) -> list[dict]:
     group = dashboard.kpi_group.name if dashboard.kpi_group_id else dashboard.slug
     figures = service_kpis(group, now=now)
     tiles = []
-    for key, title, fmt in TILES:
+    for kpi in catalogue.ALL:
+        key, title, fmt = kpi.key, kpi.title, kpi.format
         record = figures.get(key)
         if record is None:
-            if key == "transactions_per_year":
+            if kpi is catalogue.TRANSACTIONS_PER_YEAR:
                 continue
             tiles.append(
                 {
@@ -96,8 +90,7 @@ def kpi_tiles(dashboard: Dashboard, *, now=None) -> list[dict]:
                 "direction": record.get("direction"),
                 "last_updated": formatting.format_date(updated) if updated else "",
                 "stale": bool(record.get("stale")),
-                "api_url": f"/data/performance-platform/kpi-summaries?filter_by=service:{group}"
-                f"&filter_by=kpi:{key}",
+                "api_url": data_url(group, key),
             }
         )
     return tiles
@@ -127,7 +120,7 @@ def _versions(dashboard: Dashboard) -> str:
         for group, dtype in pairs:
             condition |= Q(data_group_id=group, data_type_id=dtype)
         found = list(DataSet.objects.filter(condition).values_list("pk", "version"))
-    group, data_type = DEFAULT_SUMMARY_OUTPUT
+    group, data_type = catalogue.SUMMARIES_OUTPUT
     found += DataSet.objects.filter(data_group__name=group, data_type__name=data_type).values_list(
         "pk", "version"
     )

@@ -8,60 +8,23 @@ here leaves out drafts, unlisted (preview) and in-review dashboards.
 from django.db.models import Count, Q
 
 from performance_platform.dashboards.models import SERVICE_TYPES, Dashboard
+from performance_platform.kpis import catalogue
 
-PUBLISHED = "published"
 HOME_PATH = "/performance"
 SERVICES_PATH = "/performance/services"
 ACCESSIBILITY_PATH = "/performance/accessibility"
 API_DOCS_PATH = "/api/openapi.json"
 
-#: The four KPIs as the homepage explains them (Spotlight B2.1, definitions from B5).
+#: The four KPIs as the homepage explains them.
 KPIS = [
-    {
-        "kpi": "cost_per_transaction",
-        "title": "Cost per transaction",
-        "summary": "The average cost to government of each transaction.",
-        "description": (
-            "The average cost of providing each completed transaction, across all channels, "
-            "including staff, IT and accommodation."
-        ),
-    },
-    {
-        "kpi": "user_satisfaction",
-        "title": "User satisfaction",
-        "summary": "Calculated by asking people to rate a service.",
-        "description": (
-            "People are asked to rate the service on a 5-point scale when they finish a "
-            "transaction. The average rating is shown as a percentage, from 0% (very "
-            "dissatisfied) to 100% (very satisfied)."
-        ),
-    },
-    {
-        "kpi": "completion_rate",
-        "title": "Completion rate",
-        "summary": "The percentage of people who successfully complete a government service.",
-        "description": (
-            "The percentage of people who finish a transaction once they have started it."
-        ),
-    },
-    {
-        "kpi": "digital_takeup",
-        "title": "Digital take-up",
-        "summary": (
-            "The percentage of people using services online compared with other channels, "
-            "such as phone and post."
-        ),
-        "description": (
-            "The percentage of completed transactions made through the digital channel, "
-            "compared with all channels."
-        ),
-    },
+    {"kpi": k.key, "title": k.title, "summary": k.summary, "description": k.description}
+    for k in catalogue.FOUR
 ]
 
 
 def published_dashboards():
     """Dashboards the public may see."""
-    return Dashboard.objects.filter(status=PUBLISHED)
+    return Dashboard.objects.published()
 
 
 def dashboard_url(slug: str) -> str:

@@ -8,25 +8,17 @@ services there are. Filter and sort live in the URL (``?filter=``, ``?department
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
+
 from performance_platform.dashboards.models import SERVICE_TYPES, Dashboard, Organisation
-from performance_platform.kpis.summaries import all_summaries
+from performance_platform.kpis import catalogue
+from performance_platform.kpis.summaries import all_summaries, summaries_data_set
 
 # (key, heading, format, kind): kind "total" columns are summed across the filtered set;
 # "rate" columns get an average weighted by each service's transactions per year.
-COLUMNS = [
-    (
-        "transactions_per_year",
-        "Transactions per year",
-        {"type": "number", "magnitude": True},
-        "total",
-    ),
-    ("cost_per_transaction", "Cost per transaction", "currency", "rate"),
-    ("digital_takeup", "Digital take-up", "percent", "rate"),
-    ("user_satisfaction", "User satisfaction", "percent", "rate"),
-    ("completion_rate", "Completion rate", "percent", "rate"),
-]
+COLUMNS = [(kpi.key, kpi.title, kpi.format, kpi.index_kind) for kpi in catalogue.INDEX_COLUMNS]
 SORT_KEYS = {"name", "department"} | {key for key, *_ in COLUMNS}
-DEFAULT_SORT = ("transactions_per_year", "desc")
+DEFAULT_SORT = (catalogue.TRANSACTIONS_PER_YEAR.key, "desc")
 
 
 @dataclass
@@ -66,7 +58,8 @@ def services(*, now=None) -> list[Service]:
     for org in organisations.values():
         org.parent = organisations.get(org.parent_id)
     dashboards = (
-        Dashboard.objects.filter(status="published", dashboard_type__in=SERVICE_TYPES)
+        Dashboard.objects.published()
+        .filter(dashboard_type__in=SERVICE_TYPES)
         .order_by("title")
         .values_list("slug", "title", "organisation_id", "kpi_group__name")
     )
@@ -83,10 +76,6 @@ def services(*, now=None) -> list[Service]:
 
 def fingerprint() -> str:
     """Everything the index shows, in a few numbers: it changes whenever the page would."""
-    from django.db.models import Count, Max
-
-    from performance_platform.kpis.summaries import summaries_data_set
-
     summaries = summaries_data_set()
     dashboards = Dashboard.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
     organisations = Organisation.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
@@ -174,9 +163,9 @@ def aggregates(rows: list[Service]) -> list[dict]:
             )
             continue
         weighted = [
-            (r.value(key), r.value("transactions_per_year"))
+            (r.value(key), r.value(catalogue.TRANSACTIONS_PER_YEAR.key))
             for r in rows
-            if r.value(key) is not None and r.value("transactions_per_year")
+            if r.value(key) is not None and r.value(catalogue.TRANSACTIONS_PER_YEAR.key)
         ]
         total_weight = sum(w for _, w in weighted)
         value = sum(v * w for v, w in weighted) / total_weight if total_weight else None

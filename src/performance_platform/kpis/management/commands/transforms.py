@@ -5,13 +5,10 @@ from django.utils import timezone
 
 from performance_platform.datastore.models import DataSet
 from performance_platform.kpis import dispatch
+from performance_platform.kpis.errors import TransformError
 from performance_platform.kpis.models import Transform
-from performance_platform.kpis.transforms import (
-    TransformError,
-    parse_range_value,
-    run_transform,
-    transforms_for,
-)
+from performance_platform.kpis.reading import parse_range_value
+from performance_platform.kpis.running import run_transform, transforms_for
 
 
 class Command(BaseCommand):

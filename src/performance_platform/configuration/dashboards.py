@@ -1,9 +1,9 @@
 """Organisations, dashboards, modules and annotations in the configuration file.
 
-Called by :mod:`performance_platform.configfile`, which checks the whole file against the
-JSON Schema first and imports everything in one transaction. A dashboard in the file is
-replaced as a whole (its modules and annotations are those in the file), so importing
-the same file twice leaves the same dashboards.
+Called by :mod:`.checks`, :mod:`.importer` and :mod:`.exporter`: the whole file is
+checked against the JSON Schema first, and everything is imported in one transaction.
+A dashboard in the file is replaced as a whole (its modules and annotations are those
+in the file), so importing the same file twice leaves the same dashboards.
 """
 
 import math
@@ -12,10 +12,9 @@ from datetime import date
 
 from django.db import transaction
 
+from performance_platform.dashboards.models import Annotation, Dashboard, Module, Organisation
+from performance_platform.dashboards.schemas import ModuleError, check_links, check_module
 from performance_platform.datastore.models import DataGroup, DataType
-
-from .models import Annotation, Dashboard, Module, Organisation
-from .schemas import ModuleError, check_links, check_module
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -24,7 +23,7 @@ _ANNOTATION_LINK_LENGTH = Annotation._meta.get_field("link").max_length
 DASHBOARD_FIELDS = {
     "title": None,
     "dashboard_type": "transaction",
-    "status": "draft",
+    "status": Dashboard.Status.DRAFT.value,
     "strapline": "Dashboard",
     "tagline": "",
     "description": "",

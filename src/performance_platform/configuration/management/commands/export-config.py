@@ -5,7 +5,7 @@ import json
 import yaml
 from django.core.management.base import BaseCommand
 
-from performance_platform.configfile import export_config
+from performance_platform.configuration.exporter import export_config
 
 
 class Command(BaseCommand):

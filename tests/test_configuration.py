@@ -509,7 +509,7 @@ def test_export_import_round_trip(tmp_path, fmt):
     assert out.strip() == summary(unchanged=3)
     assert state() == before
     # ...and the export validates against the file schema on its own.
-    from performance_platform.configfile import validate
+    from performance_platform.configuration.checks import validate
 
     validate(exported)
 

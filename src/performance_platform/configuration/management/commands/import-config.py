@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from performance_platform.configfile import ConfigError, import_config, load_file
+from performance_platform.configuration.checks import ConfigError, load_file
+from performance_platform.configuration.importer import import_config
 
 
 class Command(BaseCommand):
