@@ -1,7 +1,9 @@
-"""The Spotlight display rules (B4) in ``performance_platform.lib.formatting``.
+"""The original platform's (Spotlight's) display formatting rules in
+``performance_platform.lib.formatting``.
 
-One test per rule or example of B4, then the HTML form, then hypothesis properties showing
-that no value or format makes formatting raise. Plain functions: no database is involved.
+One test per rule or example of those rules, then the HTML form, then hypothesis properties
+showing that no value or format makes formatting raise. Plain functions: no database is
+involved.
 """
 
 import math
@@ -451,7 +453,8 @@ def test_html_abbr_includes_currency_symbol():
 
 
 def test_html_rounding_alone_is_not_wrapped():
-    # Only k/m/bn hide a number's size (B4); "12.3%" needs no fifteen-digit expansion.
+    # Only k/m/bn hide a number's size (the original platform's number formatting rules);
+    # "12.3%" needs no fifteen-digit expansion.
     assert format_html(0.1234, "percent") == "12.3%"
     assert format_html(1234.567, "currency") == "£1,235"
 
