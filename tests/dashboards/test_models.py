@@ -162,3 +162,22 @@ def test_module_full_clean_checks_the_parent(dashboard, source):
     with pytest.raises(ValidationError) as info:
         section.full_clean()
     assert "own parent" in str(info.value.message_dict["parent"])
+
+
+def test_the_config_files_statuses_are_the_dashboards_own():
+    """The file's JSON Schema is data, so it cannot import the list: this keeps it equal."""
+    from performance_platform.configuration.checks import config_schema
+
+    enum = config_schema()["$defs"]["dashboard"]["properties"]["status"]["enum"]
+    assert enum == list(Dashboard.Status.values)
+
+
+def test_published_is_the_one_public_filter(db):
+    """``Dashboard.objects.published()`` leaves out every other state."""
+    for status in Dashboard.Status.values:
+        Dashboard.objects.create(slug=f"d-{status.replace('_', '-')}", title=status, status=status)
+    assert [d.status for d in Dashboard.objects.published()] == [Dashboard.Status.PUBLISHED]
+    assert [d.is_published for d in Dashboard.objects.order_by("slug")] == [
+        s == Dashboard.Status.PUBLISHED
+        for s in sorted(Dashboard.Status.values, key=lambda v: f"d-{v.replace('_', '-')}")
+    ]

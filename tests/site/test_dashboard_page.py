@@ -20,7 +20,9 @@ from performance_platform.datastore.models import DataSet, WriteToken, default_n
 from performance_platform.datastore.periods import week_start
 from performance_platform.datastore.validation import prepare_records
 from performance_platform.demo.data import DEPARTMENTS, SERVICES
-from performance_platform.kpis.summaries import service_kpis
+from performance_platform.kpis import catalogue
+from performance_platform.kpis.summaries import refresh_staleness, service_kpis
+from performance_platform.lib import formatting
 from performance_platform.worker.runner import run_pending
 
 from .pages_fixtures import (
@@ -463,3 +465,44 @@ def test_new_kpi_figures_change_the_tiles_at_once(client):
     run_pending()
     after = tile(get_page(client, "carers-allowance"))
     assert int(after.replace(",", "")) == int(before.replace(",", "")) + 1_000
+
+
+@pytest.mark.parametrize("slug", ["renew-passport", "basic-dbs-check", "universal-credit"])
+def test_every_tile_says_what_its_data_link_returns(client, slug):
+    """A tile and the ``/data/.../kpi-summaries`` link behind it read the same record
+    through the same engine: the same figure, period, change and staleness."""
+    tiles = [t for t in json_of(client.get(f"/performance/{slug}.json"))["kpis"] if "api_url" in t]
+    assert tiles
+    for tile in tiles:
+        linked = json_of(client.get(tile["api_url"]))["data"]
+        assert len(linked) == 1, tile["api_url"]
+        record = linked[0]
+        assert (record["service"], record["kpi"]) == (slug, tile["key"])
+        assert tile["display"] == formatting.format_value(
+            record["value"], catalogue.get(tile["key"]).format
+        )
+        assert tile["period"] == record["period_label"]
+        assert tile["change_text"] == record["change_text"]
+        assert tile["stale"] is record["stale"]
+
+
+def test_a_tile_turns_stale_when_its_data_link_does(client):
+    """Staleness has one rule: the stored verdict. When the clock passes a source's
+    deadline, the tile and its data link change together, at the freshness check."""
+    slug = "renew-passport"
+    source = DataSet.objects.get(name=default_name(slug, "transactions-by-channel"))
+    source.max_age_expected = 3600
+    source.save()
+    DataSet.objects.filter(pk=source.pk).update(last_written_at=timezone.now() - timedelta(hours=2))
+
+    def tile_and_link():
+        tile = next(
+            t
+            for t in json_of(client.get(f"/performance/{slug}.json"))["kpis"]
+            if t["key"] == "digital_takeup"
+        )
+        return tile["stale"], json_of(client.get(tile["api_url"]))["data"][0]["stale"]
+
+    assert tile_and_link() == (False, False)
+    assert refresh_staleness() >= 1
+    assert tile_and_link() == (True, True)
