@@ -7,22 +7,36 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: help install chromium run test test-sqlite test-postgres lint format bench clean
+.PHONY: help install chromium run test test-sqlite test-postgres lint format bench clean lock
 
 help:
 	@echo "make run    install, migrate, load the demo, start a worker and serve at http://$(HOST):$(PORT)"
 	@echo "make test   install and run the linters and the whole test suite"
 	@echo "make bench  run the benchmarks (slow; never part of make test)"
+	@echo "make lock   update the locked dependency versions (requirements/*.txt) from pyproject.toml"
 	@echo "make lint   ruff check and format check, and the import layers (lint-imports)"
 
 $(BIN)/python:
 	$$(scripts/find-python) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install only when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Re-install only when the project's dependencies change. The versions are those in the
+# lock file, checked against its hashes (`make lock` updates it; see docs/operations.md).
+LOCK := requirements/dev.txt
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Resolve the dependencies in pyproject.toml afresh and write the lock files, with the
+# hash of every file. Run it after changing dependencies, then `make install`.
+UV_VERSION := 0.13.9
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
+		--quiet --no-header -o requirements/main.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 \
+		--generate-hashes --quiet --no-header -o requirements/dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
