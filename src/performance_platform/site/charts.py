@@ -252,6 +252,8 @@ def _nice_ticks(low: float, high: float, count: int) -> list[float]:
     if not (span > 0 and math.isfinite(span)):
         return [low, high]
     raw = span / max(count, 1)
+    if not raw > 0:  # a span so small (5e-324) that a step of it rounds to zero
+        return [low, high]
     base = 10.0 ** math.floor(math.log10(raw))
     if not (base > 0 and math.isfinite(base)):
         return [low, high]
