@@ -15,6 +15,7 @@ from django.db import transaction
 from performance_platform.datastore.models import DataGroup, DataType
 
 from .models import Annotation, Dashboard, Module, Organisation
+from .module_types import CONTAINERS
 from .schemas import ModuleError, check_links, check_module
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -181,11 +182,11 @@ def _module_problems(where: str, modules: list, *, parent_type, seen: dict) -> l
         except ModuleError as exc:
             out.append(f"{here}: {exc.field}: {exc.message}")
         children = _list(module.get("modules"))
-        if children and type_ not in ("section", "tab"):
+        if children and type_ not in CONTAINERS:
             out.append(f"{here}: modules: only a section or a tab holds other modules")
         if type_ == "tab" and len(children) < 2:
             out.append(f"{here}: modules: a tab needs at least 2 tabs")
-        if parent_type is not None and type_ in ("section", "tab"):
+        if parent_type is not None and type_ in CONTAINERS:
             out.append(f"{here}: a {type_} cannot sit inside another module")
         # Modules only nest one level: anything deeper has been refused above.
         if parent_type is None:
