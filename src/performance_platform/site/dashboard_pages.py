@@ -10,13 +10,10 @@ and any write to the data changes the key at once: never a stale figure.
 import csv
 import hashlib
 import io
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -157,34 +154,6 @@ def cached(key: str, build):
     value = build()
     cache.set(key, value, PAGE_CACHE_SECONDS)
     return value
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    # Made on first use, so each forked server process has its own threads.
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(settings.PAGE_RENDER_THREADS, thread_name_prefix="module")
-    return _POOL
-
-
-def _render_in_thread(module, kwargs):
-    # Pool threads live outside the request cycle, so their connections are checked here,
-    # as Django checks a request thread's: dropped when broken or older than
-    # CONN_MAX_AGE, kept (PostgreSQL) for the next module otherwise.
-    close_old_connections()
-    return renderers.render(module, **kwargs)
-
-
-def render_all(modules: list, **kwargs) -> list:
-    """Render modules, several at a time: most of a cold page is waiting on the database,
-    and each module's queries are independent. Inside a transaction (tests, scripts)
-    other threads could not see its data, so there they run one after another."""
-    if connection.in_atomic_block or settings.PAGE_RENDER_THREADS < 2 or len(modules) < 2:
-        return [renderers.render(m, **kwargs) for m in modules]
-    return list(_pool().map(_render_in_thread, modules, [kwargs] * len(modules)))
 
 
 @dataclass
