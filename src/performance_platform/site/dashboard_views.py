@@ -2,8 +2,8 @@
 
 Thin: the figures come from :mod:`.services`, :mod:`.dashboard_pages` and
 :mod:`.renderers`. Dashboard and module pages are cached whole, keyed on every input (see
-:func:`dashboard_pages.cache_key`), and every response carries B8's ``Cache-Control``
-and a strong ETag (:mod:`.caching`).
+:func:`dashboard_pages.cache_key`), and every response carries the original's
+``Cache-Control`` lifetimes and a strong ETag (:mod:`.caching`).
 """
 
 import csv

@@ -47,10 +47,11 @@ def _ago(count: int, period: str | None) -> str:
 
 @renders("grouped_timeseries")
 def render_grouped(view, rows, options, params, *, annotations, full, now):
-    """Series per group (B3 #3): lines, stacked areas, or 100% stacked shares.
+    """Series per group (as the original's grouped time series): lines, stacked areas, or
+    100% stacked shares.
 
     ``group-mapping`` merges groups by pattern; a y series with ``timeshift: N`` is its
-    group N periods earlier (fetched by :func:`widen_for_timeshift`), drawn as a
+    group N periods earlier (fetched by :func:`.query.widen_for_timeshift`), drawn as a
     comparison line; ``show-line-labels`` lists each series' latest value and share.
     """
     category = options["category"]
@@ -89,8 +90,8 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
         )
         if axis.get("href") and options.get("line-label-links"):
             links[group_id] = axis["href"]
-    # Groups with no axis of their own are rolled into "Other" (B3 #3), so the total is
-    # the whole total, not only the named groups'.
+    # Groups with no axis of their own are rolled into "Other" (as the original did), so the
+    # total is the whole total, not only the named groups'.
     named = {group_id for group_id, _, back, _ in wanted if not back}
     others: dict = {}
     for name in (n for n in by_group if n not in named):
@@ -111,7 +112,7 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
         row = {"period": period_text({"_start_at": when, "_end_at": end}, period)}
         for s in series:
             value = dict(s.points).get(when)
-            if percent:  # B3: a 100% chart's table gives each series' share
+            if percent:  # as the original's: a 100% chart's table gives each series' share
                 value = value / totals[when] if value is not None and totals[when] else None
             row[s.key] = value
         for s in compared:
@@ -163,7 +164,8 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
 
 
 def _legend(series, compared, links, latest, total, fmt) -> list[dict]:
-    """Each series' latest value and its share of the total (B3 #3's line labels)."""
+    """Each series' latest value and its share of the total (the line labels of the
+    original's grouped time series)."""
     out = []
     for s in series:
         value = dict(s.points).get(latest)

@@ -10,7 +10,8 @@ from .tables import Column, Table
 
 @renders("kpi")
 def render_kpi(view, rows, options, params, *, annotations, full, now):
-    """The latest record's value, with the change against the one before (B3 #1)."""
+    """The latest record's value, with the change against the one before (as the original's
+    KPI module)."""
     key = options["value-attribute"]
     fmt = option_format(options)
     values = [r for r in rows if _number(r.get(key)) is not None]

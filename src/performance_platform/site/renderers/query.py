@@ -9,7 +9,7 @@ from performance_platform.datastore.query import QueryError, ranges, run_query
 from .base import Range
 from .periods import _dt, whole_periods
 
-# Periods the original added when a query had a period but no range (B1).
+# Periods the original added when a query had a period but no range (its default lengths).
 DEFAULT_DURATIONS = {"hour": 24, "day": 30, "week": 9, "month": 12, "quarter": 24}
 
 
