@@ -7,8 +7,6 @@ import unicodedata
 from .style import FONT_SIZE
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 # Character widths in ems, erring wide (close to DejaVu Sans; Arial and GDS Transport are
 # narrower), so that labels are cut short rather than overlap.
 _NARROW = frozenset("il.,:;'|!")

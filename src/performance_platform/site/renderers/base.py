@@ -12,8 +12,6 @@ from performance_platform.lib import formatting
 from .tables import Table
 
 PROBLEM = "There was a problem getting data for this module."
-
-
 NO_DATA = "No data is available for this module yet."
 
 

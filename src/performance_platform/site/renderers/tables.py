@@ -20,8 +20,6 @@ class Column:
 
 
 NUMERIC_CELL = '<td class="govuk-table__cell govuk-table__cell--numeric pp-numeric">'
-
-
 NUMERIC_HEAD = " govuk-table__header--numeric"
 
 
