@@ -204,9 +204,6 @@ DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 # statement). Unset: the statement says to contact the team without an address.
 CONTACT_EMAIL = _env("CONTACT_EMAIL", "")
 
-# Modules of a dashboard rendered at once (threads per server process); 1 turns it off.
-PAGE_RENDER_THREADS = _env_int("PAGE_RENDER_THREADS", 1)
-
 # --- Background work ---------------------------------------------------------
 # Django's tasks framework, queued in the main database (no other service needed).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -316,6 +316,14 @@ def test_huge_and_negative_values_keep_the_chart_in_bounds():
     assert len(y_ticks(root)) >= 2
 
 
+def test_a_span_too_small_for_a_tick_step_still_draws():
+    # 5e-324 divided into steps rounds to zero (found by the property test below).
+    for chart in (line_chart, stacked_area_chart):
+        root = parse(chart([Series("a", "A", [(1, 0.0), (2, 5e-324)])], title="t", desc="d"))
+        assert_accessible_image(root)
+        assert len(y_ticks(root)) >= 2
+
+
 def test_negative_values_get_ticks_below_zero():
     root = parse(line_chart([Series("a", "A", [(1, -30.0), (2, 50.0)])], title="t", desc="d"))
     ticks = y_ticks(root)

@@ -1,4 +1,4 @@
-"""Module rendering (``modules.render``) on small hand-made data sets, figures worked by hand.
+"""Module rendering (``renderers.render``) on small hand-made data sets, figures worked by hand.
 
 Each test writes a few records through the real write path, builds one module and checks
 what ``render`` makes of it: the table (the chart's text alternative), the headline and,
@@ -11,11 +11,12 @@ import pytest
 from django.template.loader import render_to_string
 
 from performance_platform.dashboards.models import Dashboard, Module
+from performance_platform.dashboards.module_types import CONTAINERS, NAMES
 from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataGroup, DataType
 from performance_platform.datastore.validation import prepare_records
-from performance_platform.site import modules
-from performance_platform.site.modules import PROBLEM, render
+from performance_platform.site import renderers
+from performance_platform.site.renderers import PROBLEM, render
 
 from .pages_fixtures import body_rows, fresh_page_cache, main_of, parse  # noqa: F401
 
@@ -713,7 +714,7 @@ def test_sections_render_their_children_with_nested_urls(dashboard, make_module)
 
 
 def test_every_module_type_has_a_renderer():
-    assert modules.MODULE_TYPES == {
+    assert set(NAMES) == {
         "kpi",
         "single_timeseries",
         "grouped_timeseries",
@@ -730,6 +731,18 @@ def test_every_module_type_has_a_renderer():
         "section",
         "tab",
     }
+    # Exactly one each (a second registration raises), and none for a type not listed.
+    assert set(renderers.RENDERERS) == set(NAMES) - CONTAINERS
+
+
+def test_a_renderer_for_an_unknown_type_a_container_or_a_second_one_is_refused():
+    for name in ("nonsense", "section", "tab"):
+        with pytest.raises(ValueError):
+            renderers.renders(name)
+    before = dict(renderers.RENDERERS)
+    with pytest.raises(ValueError, match="a renderer already"):
+        renderers.renders("kpi")(lambda *args, **kwargs: None)
+    assert renderers.RENDERERS == before
 
 
 # --- chart descriptions name periods in words -------------------------------------------

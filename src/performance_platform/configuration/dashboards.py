@@ -13,6 +13,7 @@ from datetime import date
 from django.db import transaction
 
 from performance_platform.dashboards.models import Annotation, Dashboard, Module, Organisation
+from performance_platform.dashboards.module_types import CONTAINERS
 from performance_platform.dashboards.schemas import ModuleError, check_links, check_module
 from performance_platform.datastore.models import DataGroup, DataType
 
@@ -180,11 +181,11 @@ def _module_problems(where: str, modules: list, *, parent_type, seen: dict) -> l
         except ModuleError as exc:
             out.append(f"{here}: {exc.field}: {exc.message}")
         children = _list(module.get("modules"))
-        if children and type_ not in ("section", "tab"):
+        if children and type_ not in CONTAINERS:
             out.append(f"{here}: modules: only a section or a tab holds other modules")
         if type_ == "tab" and len(children) < 2:
             out.append(f"{here}: modules: a tab needs at least 2 tabs")
-        if parent_type is not None and type_ in ("section", "tab"):
+        if parent_type is not None and type_ in CONTAINERS:
             out.append(f"{here}: a {type_} cannot sit inside another module")
         # Modules only nest one level: anything deeper has been refused above.
         if parent_type is None:

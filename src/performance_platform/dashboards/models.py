@@ -12,6 +12,8 @@ from django.db import models
 
 from performance_platform.datastore.models import DataGroup, DataType
 
+from .module_types import CONTAINERS
+
 SLUG = RegexValidator(r"^[a-z0-9][a-z0-9-]*\Z", "Use lower-case letters, digits and hyphens.")
 
 ORGANISATION_TYPES = [("department", "Ministerial department"), ("agency", "Agency or public body")]
@@ -206,7 +208,7 @@ class Module(models.Model):
         return f"{self.dashboard.slug}/{self.slug}"
 
     def clean(self) -> None:
-        from .schemas import CONTAINERS, ModuleError, check_module
+        from .schemas import ModuleError, check_module
 
         try:
             check_module(

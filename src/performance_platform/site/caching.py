@@ -1,6 +1,6 @@
 """HTTP caching for public pages: ``Cache-Control`` by kind of page, and an ETag on every page.
 
-The lifetimes are the original front end's (Spotlight, "B8"):
+The lifetimes are the original front end's (Spotlight's caching rules):
 
 =================================================  ==========================
 Homepage, services index, accessibility, lists     ``public, max-age=7200``

@@ -10,25 +10,23 @@ and any write to the data changes the key at once: never a stale figure.
 import csv
 import hashlib
 import io
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from performance_platform.dashboards.models import Dashboard, Module
+from performance_platform.dashboards.module_types import CONTAINERS
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.query.csvout import cell as csv_cell
 from performance_platform.kpis import catalogue
 from performance_platform.kpis.summaries import data_url, service_kpis
 from performance_platform.lib import formatting
 
-from . import modules as module_views
+from . import renderers
 
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("quarter", "Quarter")]
 EARLIEST = date(2000, 1, 1)
@@ -151,34 +149,6 @@ def cached(key: str, build):
     return value
 
 
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    # Made on first use, so each forked server process has its own threads.
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(settings.PAGE_RENDER_THREADS, thread_name_prefix="module")
-    return _POOL
-
-
-def _render_in_thread(module, kwargs):
-    # Pool threads live outside the request cycle, so their connections are checked here,
-    # as Django checks a request thread's: dropped when broken or older than
-    # CONN_MAX_AGE, kept (PostgreSQL) for the next module otherwise.
-    close_old_connections()
-    return module_views.render(module, **kwargs)
-
-
-def render_all(modules: list, **kwargs) -> list:
-    """Render modules, several at a time: most of a cold page is waiting on the database,
-    and each module's queries are independent. Inside a transaction (tests, scripts)
-    other threads could not see its data, so there they run one after another."""
-    if connection.in_atomic_block or settings.PAGE_RENDER_THREADS < 2 or len(modules) < 2:
-        return [module_views.render(m, **kwargs) for m in modules]
-    return list(_pool().map(_render_in_thread, modules, [kwargs] * len(modules)))
-
-
 @dataclass
 class DashboardPage:
     dashboard: Dashboard
@@ -199,7 +169,7 @@ def dashboard_page(dashboard: Dashboard, *, now=None) -> DashboardPage:
         .prefetch_related("children")
     )
     base = f"/performance/{dashboard.slug}"
-    views = [module_views.render(m, annotations=annotations, now=now, base_url=base) for m in top]
+    views = [renderers.render(m, annotations=annotations, now=now, base_url=base) for m in top]
     facts = organisation_facts(dashboard)
     return DashboardPage(
         dashboard,
@@ -225,7 +195,7 @@ def find_module(dashboard: Dashboard, path: list[str]) -> tuple[Module, str]:
         if module is None:
             raise Http404("No such module")
         if index < len(path) - 1:
-            if module.type not in ("section", "tab"):
+            if module.type not in CONTAINERS:
                 raise Http404("No such module")
             base = f"{base}/{slug}"
             parent = module
@@ -246,7 +216,7 @@ def parse_month(text: str, field: str) -> date:
     return when
 
 
-def date_range_from(query) -> tuple[module_views.Range | None, dict, list]:
+def date_range_from(query) -> tuple[renderers.Range | None, dict, list]:
     """The module page's date form: (range or None, form values, errors)."""
     # The values are shown again in the form: NUL has no place in HTML, so it is dropped.
     values = {
@@ -279,7 +249,7 @@ def date_range_from(query) -> tuple[module_views.Range | None, dict, list]:
     if period == "day" and (end_exclusive - start).days > 731:
         errors.append(PageInputError("period", "Choose weeks or longer for more than two years"))
         return None, values, errors
-    rng = module_views.Range(
+    rng = renderers.Range(
         datetime(start.year, start.month, start.day, tzinfo=UTC),
         datetime(end_exclusive.year, end_exclusive.month, 1, tzinfo=UTC),
         period,

@@ -1,9 +1,9 @@
 """Views of the services index, dashboards and module pages, with their .json and .csv twins.
 
 Thin: the figures come from :mod:`.services`, :mod:`.dashboard_pages` and
-:mod:`.modules`. Dashboard and module pages are cached whole, keyed on every input (see
-:func:`dashboard_pages.cache_key`), and every response carries B8's ``Cache-Control``
-and a strong ETag (:mod:`.caching`).
+:mod:`.renderers`. Dashboard and module pages are cached whole, keyed on every input (see
+:func:`dashboard_pages.cache_key`), and every response carries the original's
+``Cache-Control`` lifetimes and a strong ETag (:mod:`.caching`).
 """
 
 import csv
@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from performance_platform.datastore.query.csvout import cell as csv_cell
 
-from . import caching, dashboard_pages, services
-from . import modules as module_views
+from . import caching, dashboard_pages, renderers, services
 
 JSON = "application/json"
 CSV = "text/csv; charset=utf-8"
@@ -276,7 +275,7 @@ def _module_state(request, slug: str, path: str):
 
 def _render_module(module, base, date_range, tab):
     annotations = list(module.dashboard.annotations.all())
-    return module_views.render(
+    return renderers.render(
         module, annotations=annotations, date_range=date_range, full=True, base_url=base, tab=tab
     )
 

@@ -15,7 +15,8 @@ SERVICES_PATH = "/performance/services"
 ACCESSIBILITY_PATH = "/performance/accessibility"
 API_DOCS_PATH = "/api/openapi.json"
 
-#: The four KPIs as the homepage explains them.
+#: The four KPIs as the homepage explains them (as on the original Spotlight homepage, with
+#: the original's KPI definitions).
 KPIS = [
     {"kpi": k.key, "title": k.title, "summary": k.summary, "description": k.description}
     for k in catalogue.FOUR
