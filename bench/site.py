@@ -542,7 +542,7 @@ def write_summaries(spec: dict) -> dict:
     from performance_platform.datastore import storage
     from performance_platform.datastore.models import DataSet, Record
     from performance_platform.datastore.validation import prepare_records
-    from performance_platform.kpis import summaries
+    from performance_platform.kpis import catalogue, change
     from performance_platform.kpis.computing import encode_id
     from performance_platform.lib import formatting
 
@@ -572,11 +572,11 @@ def write_summaries(spec: dict) -> dict:
     records = []
     for service in spec["services"]:
         for kpi in KPI_ORDER:
-            unit = summaries.KPIS[kpi][0]
+            unit = catalogue.get(kpi).unit
             period, start, end = spans[kpi]
             length = end - start
             value, previous = _summary_figures(rng, kpi)
-            moved = summaries.change(value, previous)
+            moved = change.change(value, previous)
             updated = now - timedelta(hours=rng.randrange(1, 24 * 30))
             records.append(
                 {
@@ -584,10 +584,10 @@ def write_summaries(spec: dict) -> dict:
                     "_timestamp": start.isoformat(),
                     "service": service["slug"],
                     "kpi": kpi,
-                    "title": summaries.TITLES[kpi],
+                    "title": catalogue.get(kpi).title,
                     "unit": unit,
                     "value": value,
-                    "display": summaries.display(value, unit),
+                    "display": change.display(value, unit),
                     "period": period,
                     "period_label": formatting.period_label(start, end, period),
                     "start_at": start.isoformat(),
@@ -598,7 +598,7 @@ def write_summaries(spec: dict) -> dict:
                     "change": moved.absolute,
                     "relative_change": moved.relative,
                     "direction": moved.direction,
-                    "change_text": summaries.change_text(moved, unit, period),
+                    "change_text": change.change_text(moved, unit, period),
                     "last_updated": updated.astimezone(UTC).isoformat(),
                     "stale": rng.random() < 0.05,
                     "sources": service["source"],

@@ -9,6 +9,7 @@ always travel as parameters.
 
 import re
 
+import orjson
 from django.db import connection
 
 from ..models import Record, RollupDay, RollupPeriod
@@ -169,8 +170,12 @@ def where(
     for field in q.group_by:
         clauses.append(f"{d.value(col, field)} IS NOT NULL")
     for field, value in q.filter_by:
-        import orjson
-
+        if field == "_id" and level is None and isinstance(value, str):
+            # A record's _id is its record_id column: the unique index finds it at once,
+            # where matching the JSON would read every record of the data set.
+            clauses.append("record_id = %s")
+            params.append(value)
+            continue
         clauses.append(d.equals(col, field))
         params.extend(d.equals_params(orjson.dumps(value).decode()))
     for field, prefix in q.filter_by_prefix:
