@@ -3,6 +3,9 @@
 * ``site``: the demo (``load_demo``) committed to the test database, static files collected
   (so the pages link the built stylesheet), and one ``performance-platform serve`` for the
   module. After the module the database is flushed, as a transactional test would leave it.
+  The demo is loaded, and the server runs, with the clock fixed at ``FROZEN_NOW``
+  (time-machine; the server's through ``clock/sitecustomize.py``), so what the pages say
+  about "now" and "last week" does not depend on when the tests run.
 * ``browser``: Debian's ``chromium`` driven by Playwright (``playwright install`` downloads a
   browser build, which cannot be done here). While Playwright's sync API runs, its event
   loop counts as running in this thread, and Django refuses database calls from it
@@ -27,17 +30,20 @@ so axe audits exactly the page a visitor without JavaScript gets. Script executi
 switched off again afterwards, before the test goes on.
 """
 
+import os
 import shutil
 
 import dj_database_url
 import pytest
+import time_machine
 from django.core.management import call_command
 
-from tests.conftest import ROOT, start_server
+from tests.conftest import FROZEN_NOW, ROOT, start_server
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 APP_CSS = ROOT / "src" / "performance_platform" / "site" / "static" / "site" / "app.css"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CLOCK = ROOT / "tests" / "browser" / "clock"
 # WCAG 2.2 level AA, as axe-core tags its rules.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 VIEWPORT = {"width": 1280, "height": 900}
@@ -71,10 +77,18 @@ def site(test_database, django_db_blocker):
     with django_db_blocker.unblock():
         # `serve` would collect static files itself; start_server skips that for speed.
         call_command("collectstatic", interactive=False, verbosity=0)
-        load_demo()
+        with time_machine.travel(FROZEN_NOW, tick=False):
+            load_demo()
+    python_path = os.pathsep.join(filter(None, [str(CLOCK), os.environ.get("PYTHONPATH")]))
     try:
         # REDIS_URL unset: each worker caches pages in its own memory, nothing outlives it.
-        server = start_server(extra_env={"REDIS_URL": ""})
+        server = start_server(
+            extra_env={
+                "REDIS_URL": "",
+                "PYTHONPATH": python_path,
+                "PP_TEST_FROZEN_NOW": FROZEN_NOW.isoformat(),
+            }
+        )
     except BaseException:
         _flush(django_db_blocker)
         raise

@@ -41,6 +41,17 @@ def service_names(page) -> list[str]:
     return page.locator("#services-table tbody th[scope=row]").all_inner_texts()
 
 
+def test_the_servers_clock_stands_still(site):
+    """The server answers at FROZEN_NOW, however long the tests take (its HTTP Date)."""
+    import requests
+
+    from tests.conftest import FROZEN_NOW
+
+    for _ in range(2):
+        date = requests.get(site.url + "/performance", timeout=10).headers["Date"]
+        assert date == FROZEN_NOW.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
 def test_home(visit):
     visit.goto("/performance")
     page = visit.page
