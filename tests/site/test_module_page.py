@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from performance_platform.dashboards.models import Module
+from performance_platform.site.renderers.labels import label_for
 from tests.conftest import FROZEN_NOW
 
 from .pages_fixtures import (
@@ -87,7 +88,8 @@ def check_grouped(rows, data):
                 value["count:sum"] or 0
             )
     assert [d["Total"] for d in data] == [totals[k] for k in sorted(totals)]
-    assert {g["channel"] for g in rows} <= set(data[0])
+    # The table names channels for people ("Paper form"), not by their keys.
+    assert {label_for(g["channel"]) for g in rows} <= set(data[0])
 
 
 def check_realtime(rows, data):
