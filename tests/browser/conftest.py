@@ -47,6 +47,8 @@ CLOCK = ROOT / "tests" / "browser" / "clock"
 # WCAG 2.2 level AA, as axe-core tags its rules.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 VIEWPORT = {"width": 1280, "height": 900}
+#: A small phone's screen (an iPhone mini's width), for the pages' mobile layout.
+PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="module")
@@ -137,11 +139,12 @@ def js(request):
 class Visit:
     """A page in a fresh browser context, and the checks every page gets."""
 
-    def __init__(self, browser, base_url: str, js: bool):
+    def __init__(self, browser, base_url: str, js: bool, viewport: dict = VIEWPORT):
         self.js = js
         self.base_url = base_url
+        self.viewport = viewport
         self.context = browser.new_context(
-            java_script_enabled=js, viewport=VIEWPORT, accept_downloads=True
+            java_script_enabled=js, viewport=viewport, accept_downloads=True
         )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
@@ -189,6 +192,14 @@ class Visit:
 @pytest.fixture
 def visit(browser, site, js):
     opened = Visit(browser, site.url, js)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def phone(browser, site, js):
+    """A visit on a phone's screen (375 px wide)."""
+    opened = Visit(browser, site.url, js, viewport=PHONE)
     yield opened
     opened.close()
 

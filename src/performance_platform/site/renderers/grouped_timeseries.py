@@ -6,7 +6,7 @@ import re
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import NO_DATA, _axis_label, _number, _svg, formatter, option_format
+from .base import NO_DATA, _axis_label, _number, _responsive, formatter, option_format
 from .labels import label_for
 from .periods import _dt, _period_end, period_of, period_text, period_words, start_label
 from .query import max_timeshift
@@ -138,17 +138,16 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     )
     if options.get("use_stack") or percent:
         # Comparison lines are not part of the whole: the table lists them.
-        view.chart = _svg(
-            charts.stacked_area_chart(
-                series,
-                percent=percent,
-                y_format=formatter("percent" if percent else fmt),
-                **common,
-            )
+        view.chart = _responsive(
+            charts.stacked_area_chart,
+            series,
+            percent=percent,
+            y_format=formatter("percent" if percent else fmt),
+            **common,
         )
     else:
-        view.chart = _svg(
-            charts.line_chart([*series, *compared], y_format=formatter(fmt), **common)
+        view.chart = _responsive(
+            charts.line_chart, [*series, *compared], y_format=formatter(fmt), **common
         )
     series_fmt = "percent" if percent else fmt
     columns = [Column("period", _axis_label(options, "x", default="Period"), "text")]
