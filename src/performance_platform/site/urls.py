@@ -24,6 +24,11 @@ urlpatterns = [
         name="dashboard-json",
     ),
     re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)\.csv$",
+        dashboard_views.dashboard_csv,
+        name="dashboard-csv",
+    ),
+    re_path(
         r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)$", dashboard_views.dashboard, name="dashboard"
     ),
     re_path(
