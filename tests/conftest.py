@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,11 @@ from django.db import connection
 from performance_platform.datastore.models import DataGroup, DataSet, DataType, WriteToken
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The moment tests that depend on the clock stand at (with time-machine): a Wednesday
+#: afternoon, 2.5 minutes into a five-minute step of the realtime data, so no test's answer
+#: depends on when it runs. Pages and the demo compute "now", "last week" and "the past 24
+#: hours" from the clock.
+FROZEN_NOW = datetime(2026, 11, 25, 15, 42, 30, tzinfo=UTC)
 
 
 def pytest_report_header(config):

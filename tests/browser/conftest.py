@@ -3,6 +3,9 @@
 * ``site``: the demo (``load_demo``) committed to the test database, static files collected
   (so the pages link the built stylesheet), and one ``performance-platform serve`` for the
   module. After the module the database is flushed, as a transactional test would leave it.
+  The demo is loaded, and the server runs, with the clock fixed at ``FROZEN_NOW``
+  (time-machine; the server's through ``clock/sitecustomize.py``), so what the pages say
+  about "now" and "last week" does not depend on when the tests run.
 * ``browser``: Debian's ``chromium`` driven by Playwright (``playwright install`` downloads a
   browser build, which cannot be done here). While Playwright's sync API runs, its event
   loop counts as running in this thread, and Django refuses database calls from it
@@ -27,20 +30,25 @@ so axe audits exactly the page a visitor without JavaScript gets. Script executi
 switched off again afterwards, before the test goes on.
 """
 
+import os
 import shutil
 
 import dj_database_url
 import pytest
+import time_machine
 from django.core.management import call_command
 
-from tests.conftest import ROOT, start_server
+from tests.conftest import FROZEN_NOW, ROOT, start_server
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 APP_CSS = ROOT / "src" / "performance_platform" / "site" / "static" / "site" / "app.css"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CLOCK = ROOT / "tests" / "browser" / "clock"
 # WCAG 2.2 level AA, as axe-core tags its rules.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 VIEWPORT = {"width": 1280, "height": 900}
+#: A small phone's screen (an iPhone mini's width), for the pages' mobile layout.
+PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +79,18 @@ def site(test_database, django_db_blocker):
     with django_db_blocker.unblock():
         # `serve` would collect static files itself; start_server skips that for speed.
         call_command("collectstatic", interactive=False, verbosity=0)
-        load_demo()
+        with time_machine.travel(FROZEN_NOW, tick=False):
+            load_demo()
+    python_path = os.pathsep.join(filter(None, [str(CLOCK), os.environ.get("PYTHONPATH")]))
     try:
         # REDIS_URL unset: each worker caches pages in its own memory, nothing outlives it.
-        server = start_server(extra_env={"REDIS_URL": ""})
+        server = start_server(
+            extra_env={
+                "REDIS_URL": "",
+                "PYTHONPATH": python_path,
+                "PP_TEST_FROZEN_NOW": FROZEN_NOW.isoformat(),
+            }
+        )
     except BaseException:
         _flush(django_db_blocker)
         raise
@@ -123,11 +139,12 @@ def js(request):
 class Visit:
     """A page in a fresh browser context, and the checks every page gets."""
 
-    def __init__(self, browser, base_url: str, js: bool):
+    def __init__(self, browser, base_url: str, js: bool, viewport: dict = VIEWPORT):
         self.js = js
         self.base_url = base_url
+        self.viewport = viewport
         self.context = browser.new_context(
-            java_script_enabled=js, viewport=VIEWPORT, accept_downloads=True
+            java_script_enabled=js, viewport=viewport, accept_downloads=True
         )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
@@ -175,6 +192,14 @@ class Visit:
 @pytest.fixture
 def visit(browser, site, js):
     opened = Visit(browser, site.url, js)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def phone(browser, site, js):
+    """A visit on a phone's screen (375 px wide)."""
+    opened = Visit(browser, site.url, js, viewport=PHONE)
     yield opened
     opened.close()
 

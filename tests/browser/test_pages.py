@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import describe, run_axe
+from .conftest import PHONE, describe, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,17 @@ def submit(page, button_name: str, url_pattern: str):
 
 def service_names(page) -> list[str]:
     return page.locator("#services-table tbody th[scope=row]").all_inner_texts()
+
+
+def test_the_servers_clock_stands_still(site):
+    """The server answers at FROZEN_NOW, however long the tests take (its HTTP Date)."""
+    import requests
+
+    from tests.conftest import FROZEN_NOW
+
+    for _ in range(2):
+        date = requests.get(site.url + "/performance", timeout=10).headers["Date"]
+        assert date == FROZEN_NOW.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
 def test_home(visit):
@@ -241,3 +252,84 @@ def test_the_audit_finds_violations(visit):
     assert [violation["id"] for violation in violations] == ["image-alt"]
     report = describe(violations)
     assert '<img src="/x.png">' in report and "Element does not have an alt attribute" in report
+
+
+# --- every kind of page on a phone ----------------------------------------------------------
+
+# The effective size of every chart's visible text, in CSS pixels: its font size times the
+# scale its SVG is drawn at (a chart hidden by the stylesheet has no box and is skipped).
+CHART_TEXT_SIZES = """() => {
+  const sizes = [];
+  for (const text of document.querySelectorAll("figure.pp-chart svg text")) {
+    const box = text.getBoundingClientRect();
+    if (!box.width || !box.height || !text.textContent.trim()) continue;
+    const scale = text.ownerSVGElement.getScreenCTM().a;
+    sizes.push(parseFloat(getComputedStyle(text).fontSize) * scale);
+  }
+  return sizes;
+}"""
+# Tables whose box hides some of their rows (a scroll box shorter than its table).
+CUT_TABLES = """() => [...document.querySelectorAll(".pp-table-scroll")]
+  .filter(box => box.scrollHeight > box.clientHeight + 1)
+  .map(box => box.getAttribute("aria-label"))"""
+
+
+def check_layout(visit, *, charts: bool):
+    """No sideways scrolling of the page, whole tables, and chart text big enough to read."""
+    page = visit.page
+    width = visit.viewport["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate(CUT_TABLES) == []
+    sizes = page.evaluate(CHART_TEXT_SIZES)
+    if charts:
+        assert sizes, "no chart text found"
+    # GOV.UK's smallest body text is 14 px on phones; chart labels stay close to 12 px.
+    assert not sizes or min(sizes) >= 11.5, sorted(sizes)[:5]
+
+
+PAGES = [
+    ("home", "/performance", 200, False),
+    ("services", "/performance/services", 200, False),
+    ("dashboard", "/performance/renew-passport", 200, True),
+    # Realtime, availability, the list of links and tabs are on this one.
+    ("dashboard-vehicle-tax", "/performance/vehicle-tax", 200, True),
+    ("module", "/performance/renew-passport/transactions-by-channel", 200, True),
+    ("module-realtime", "/performance/vehicle-tax/live-users", 200, True),
+    ("module-tabs", "/performance/vehicle-tax/volumes?tab=monthly", 200, True),
+    ("module-bad-dates", "/performance/renew-passport/digital-takeup?from=2025-13", 400, True),
+    ("web-traffic", "/performance/web-traffic", 200, False),
+    ("other", "/performance/other", 200, False),
+    ("404", "/performance/no-such-service", 404, False),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "status", "charts"), PAGES, ids=[p[0] for p in PAGES])
+def test_every_kind_of_page_on_a_phone(phone, name, path, status, charts):
+    assert phone.viewport == PHONE
+    phone.goto(path, status=status)
+    check_layout(phone, charts=charts)
+    phone.check(f"phone-{name}")
+
+
+def test_the_dashboard_with_every_other_module_type(visit):
+    """Realtime, availability, the list of links and tabs, on a desktop screen."""
+    visit.goto("/performance/vehicle-tax")
+    check_layout(visit, charts=True)
+    links = visit.page.locator("#module-popular-pages ol a")
+    assert links.count() == 5
+    for box in (links.nth(i).bounding_box() for i in range(links.count())):
+        assert box["height"] >= 24, box
+    visit.check("dashboard-vehicle-tax")
+
+
+@pytest.mark.parametrize(("link", "path"), [("web traffic", "web-traffic"), ("other", "other")])
+def test_each_homepage_count_leads_to_its_list(visit, link, path):
+    visit.goto("/performance")
+    page = visit.page
+    count = page.locator(f"#{path}-dashboards .pp-count-tile__number").inner_text()
+    page.get_by_role("link", name=re.compile(rf"{link} dashboard")).click()
+    page.wait_for_url(re.compile(rf"/performance/{path}$"))
+    page.wait_for_load_state()
+    assert page.locator("#result-summary strong").inner_text() == count
+    assert page.locator("#dashboards li").count() == int(count)
+    visit.check(f"list-{path}")

@@ -4,7 +4,7 @@ Summaries are written by ``kpi_summary`` transforms into performance-platform/kp
 """
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.tasks import TaskResultStatus
@@ -253,6 +253,31 @@ def test_transactions_per_year(source, client):
     assert s["end_at"] == iso("2016-01-11")
     assert s["previous_start_at"] == iso("2014-01-13")
     assert s["unit"] == "count"
+    # Two weeks of data are not a year: the label says what the figure covers (the tile
+    # and the services index show this label), not "12 January 2015 to 10 January 2016".
+    assert s["period_label"] == "2 weeks of data to 10 January 2016"
+
+
+def test_a_whole_year_of_transactions_is_labelled_as_the_year(source, client):
+    source()
+    make_transform(
+        "kpi_summary",
+        TX,
+        SUMMARY_TYPE,
+        output_group=SUMMARY_GROUP,
+        options={"kpi": "transactions_per_year"},
+    )
+    mondays = [date(2015, 1, 12) + timedelta(weeks=n) for n in range(52)]
+    write(
+        client,
+        "svc",
+        TX,
+        [{"_timestamp": day(m.isoformat()), "channel": "digital", "count": 10} for m in mondays],
+    )
+    drain()
+    s = summary(kpi="transactions_per_year")
+    assert (s["value"], s["weeks_with_data"], s["weeks"]) == (520, 52, 52)
+    assert s["period_label"] == "12 January 2015 to 10 January 2016"
 
 
 def test_cost_per_transaction_summary_per_quarter(source, client):

@@ -2,7 +2,11 @@
 
 * ``demo``: the demo (``load_demo``) loaded once per test module inside a transaction that
   is rolled back after the module's last test, so no other module sees it. Each test runs
-  in its own savepoint on top of it (as ``tests/test_demo.py`` does).
+  in its own savepoint on top of it (as ``tests/test_demo.py`` does). The clock stands
+  still at ``FROZEN_NOW`` (time-machine) from the load to the module's last test: the
+  demo's figures ("the past 24 hours", "last week", "users online now") are relative to
+  when it was loaded, so a test that reads a page and then its twin would otherwise get
+  different answers whenever a second, a five-minute step or a Monday passed between.
 * ``fresh_page_cache``: rendered pages are cached under a key that includes every data
   set's version. A test that writes and is rolled back leaves a page cached under a
   version the next writing test reaches again, so page tests start with an empty cache.
@@ -17,16 +21,23 @@ from html.parser import HTMLParser
 
 import orjson
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import transaction
 
 from performance_platform.demo.data import load_demo
+from tests.conftest import FROZEN_NOW
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the module; roll it back after the module's last test."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """Load the demo once for the module, with the clock fixed; roll it back after the
+    module's last test."""
+    with (
+        time_machine.travel(FROZEN_NOW, tick=False),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         yield load_demo()
         transaction.set_rollback(True)
 

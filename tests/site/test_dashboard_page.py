@@ -9,9 +9,11 @@ to its module page; every chart an image with a text alternative and its data ta
 are public; HTTP caching; and no stale figure after a write.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from performance_platform.dashboards.models import Annotation, Dashboard, Module
@@ -24,11 +26,13 @@ from performance_platform.kpis import catalogue
 from performance_platform.kpis.summaries import refresh_staleness, service_kpis
 from performance_platform.lib import formatting
 from performance_platform.worker.runner import run_pending
+from tests.conftest import FROZEN_NOW
 
 from .pages_fixtures import (
     Node,
     api_rows,
     body_rows,
+    csv_rows,
     demo,  # noqa: F401
     fresh_page_cache,  # noqa: F401
     json_of,
@@ -359,6 +363,103 @@ def test_the_demos_unlisted_dashboard_is_not_found(client):
     assert_gov_uk_404(client.get("/performance/check-mot-history/weekly-transactions"))
     assert client.get("/performance/check-mot-history.json").status_code == 404
     assert_gov_uk_404(client.get("/performance/no-such-dashboard"))
+
+
+def test_json_twin_gives_each_kpi_as_numbers_too(client):
+    """Beside the words a tile shows, each KPI's figures as numbers and ISO dates, from the
+    same summary record the tile and its data link read."""
+    data = json_of(client.get("/performance/renew-passport.json"))
+    figures = service_kpis("renew-passport")
+    for tile in data["kpis"]:
+        record = figures[tile["key"]]
+        assert isinstance(tile["value"], int | float), tile
+        assert tile["value"] == record["value"]
+        assert tile["previous_value"] == record["previous_value"]
+        assert tile["change"] == record["change"]
+        assert tile["relative_change"] == record["relative_change"]
+        assert (tile["period_start"], tile["period_end"]) == (record["start_at"], record["end_at"])
+        assert tile["last_updated_at"] == record["last_updated"]
+        assert tile["stale"] is record["stale"]
+        # The words stay as they were.
+        assert tile["display"] == formatting.format_value(
+            record["value"], catalogue.get(tile["key"]).format
+        )
+        assert tile["period"] == record["period_label"]
+
+
+def test_csv_twin_has_one_row_per_kpi_with_numbers(client):
+    response = client.get("/performance/renew-passport.csv")
+    assert response.status_code == 200
+    assert 'filename="renew-passport-kpis.csv"' in response["Content-Disposition"]
+    header, *rows = csv_rows(response)
+    figures = service_kpis("renew-passport")
+    assert [r[0] for r in rows] == TILE_ORDER
+    for row in rows:
+        entry = dict(zip(header, row, strict=True))
+        record = figures[entry["kpi"]]
+        assert entry["title"] == TILE_TITLES[entry["kpi"]]
+        assert float(entry["value"]) == record["value"]  # a number, not "£12" or "5.19m"
+        assert float(entry["previous_value"]) == record["previous_value"]
+        assert entry["period_start"] == record["start_at"]
+        assert entry["stale"] == "false"
+    main = main_of(get_page(client, "renew-passport"))
+    assert "/performance/renew-passport.csv" in [a.get("href") for a in main.find_all("a")]
+    assert client.get("/performance/check-mot-history.csv").status_code == 404
+
+
+def test_the_cost_tile_and_the_cost_module_round_alike(client):
+    """One rounding rule for a KPI: the tile and the module under it show the same figure
+    and the same change (not "£12 ... −7.1%" above "£11.95 ... Down 7.15%")."""
+    main = main_of(get_page(client, "renew-passport"))
+    tile = main.one("li", id="kpi-cost_per_transaction")
+    module = main.one("section", id="module-cost-per-transaction-latest")
+    assert tile.one("span", class_="pp-kpi__value").text() == (
+        module.one("span", class_="pp-kpi__value").text()
+    )
+    assert re.fullmatch(r"£\d+\.\d\d", tile.one("span", class_="pp-kpi__value").text())
+    tile_change = tile.one("span", class_="pp-kpi__change").text()
+    module_change = module.one("span", class_="pp-kpi__change").text()
+    percent = re.compile(r"\(([−+]\d+(?:\.\d)?%)\)")
+    assert percent.search(tile_change) and percent.search(module_change), (
+        tile_change,
+        module_change,
+    )
+    assert percent.search(tile_change).group(1) == percent.search(module_change).group(1)
+    assert tile_change.split(" on ")[0] == module_change.split(" on ")[0]
+
+
+# --- realtime figures ---------------------------------------------------------------------
+
+
+def realtime_note(client) -> str:
+    section = main_of(get_page(client, "vehicle-tax")).one("section", id="module-live-users")
+    return " ".join(s.text() for s in section.find_all("span", class_="pp-kpi__period"))
+
+
+def test_users_online_now_is_right_to_the_minute(client):
+    """The demo's latest realtime figure is from 3:40pm; the clock stands at 3:42:30pm.
+    Eleven minutes later, in the same hour, the page must not still say "now" from its
+    cache: pages with realtime figures are cached by the minute, and say when."""
+    assert realtime_note(client) == "users online now"
+    with time_machine.travel(FROZEN_NOW + timedelta(minutes=11), tick=False):
+        assert realtime_note(client) == "users online at 3:40pm on 25 November 2026"
+        response = client.get("/performance/vehicle-tax")
+        assert response["Cache-Control"] == "public, max-age=60"
+        module = client.get("/performance/vehicle-tax/live-users")
+        assert module["Cache-Control"] == "public, max-age=60"
+    assert client.get("/performance/renew-passport")["Cache-Control"] == "public, max-age=600"
+
+
+def test_the_realtime_chart_has_axes_and_reads_forwards(client):
+    section = main_of(get_page(client, "vehicle-tax")).one("section", id="module-live-users")
+    svg = section.find_all("svg")[0]
+    assert svg.find("g", class_="pp-axis--x") is not None
+    assert svg.find("g", class_="pp-axis--y") is not None
+    desc = svg.one("desc").text()
+    # Earlier time first, each with its day: never "between 3:40pm and 3:35pm".
+    assert re.search(
+        r"between 3:45pm on 24 November 2026 and 3:40pm on 25 November 2026\.$", desc
+    ), desc
 
 
 # --- HTTP caching -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ what ``render`` makes of it: the table (the chart's text alternative), the headl
 where it matters, the HTML the page shows.
 """
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -170,8 +171,8 @@ def test_grouped_timeseries_totals(make_module):
     view = render(module, now=NOW)
     assert "flatten" not in view.params  # groups stay nested
     assert records_of(view) == [
-        {"Period": "1 to 7 January 2024", "digital": 10, "paper": 5, "phone": 1, "Total": 16},
-        {"Period": "8 to 14 January 2024", "digital": 22, "paper": None, "phone": 3, "Total": 25},
+        {"Period": "1 to 7 January 2024", "Digital": 10, "Paper": 5, "Phone": 1, "Total": 16},
+        {"Period": "8 to 14 January 2024", "Digital": 22, "Paper": None, "Phone": 3, "Total": 25},
     ]
     assert str(view.headline) == "25"
     assert view.headline_label == "total, 8 to 14 January 2024"
@@ -214,16 +215,16 @@ def test_a_hundred_percent_table_gives_each_series_share(make_module):
     assert records_of(view) == [
         {
             "Period": "1 to 7 January 2024",
-            "digital": 10 / 16,
-            "paper": 5 / 16,
-            "phone": 1 / 16,
+            "Digital": 10 / 16,
+            "Paper": 5 / 16,
+            "Phone": 1 / 16,
             "Total": 16,
         },
         {
             "Period": "8 to 14 January 2024",
-            "digital": 22 / 25,
-            "paper": None,
-            "phone": 3 / 25,
+            "Digital": 22 / 25,
+            "Paper": None,
+            "Phone": 3 / 25,
             "Total": 25,
         },
     ]
@@ -244,9 +245,51 @@ def test_group_mapping_merges_groups_by_pattern(make_module):
     )
     view = render(module, now=NOW)
     assert records_of(view) == [
-        {"Period": "1 to 7 January 2024", "assisted": 6, "digital": 10, "Total": 16},
-        {"Period": "8 to 14 January 2024", "assisted": 3, "digital": 22, "Total": 25},
+        {"Period": "1 to 7 January 2024", "Assisted": 6, "Digital": 10, "Total": 16},
+        {"Period": "8 to 14 January 2024", "Assisted": 3, "Digital": 22, "Total": 25},
     ]
+
+
+PEOPLE_CHANNELS = [
+    {"_timestamp": WEEK1, "channel": channel, "count": count}
+    for channel, count in [
+        ("paper_form", 5),
+        ("telephone_human", 3),
+        ("face_to_face", 2),
+        ("phone_and_post", 1),
+        ("api", 4),
+    ]
+] + [{"_timestamp": WEEK2, "channel": "paper_form", "count": 7}]
+
+
+def test_groups_are_named_for_people_not_by_their_keys(make_module):
+    """Channels get human names: the module's ``labels`` first, then the well-known names,
+    then the key as a sentence; never "paper_form". Each series' sentence in the chart's
+    description ends once, with its own full stop ("....; Paper_form rose" was wrong)."""
+    module = make_module(
+        "grouped_timeseries",
+        PEOPLE_CHANNELS,
+        query=CHANNEL_QUERY,
+        options={
+            "category": "channel",
+            "value-attribute": "count:sum",
+            "axis-period": "week",
+            "show-line-labels": True,
+            "labels": {"api": "Software (API)"},
+        },
+    )
+    view = render(module, now=NOW)
+    names = ["Software (API)", "Face to face", "Paper form", "Phone and post", "Telephone (human)"]
+    assert list(records_of(view)[0]) == ["Period", *names, "Total"]
+    assert [item["label"] for item in view.legend] == names
+    # Only the charts' data-key attributes (styling hooks, never shown) keep the keys.
+    html = re.sub(r' data-key="[^"]*"', "", html_of(view))
+    for key in ("paper_form", "telephone_human", "face_to_face", "phone_and_post"):
+        assert key not in html
+    desc = _desc(view.chart)
+    assert "Paper form rose from 5 to 7 between the week of 1 January 2024" in desc
+    assert ".;" not in desc and ". ;" not in desc
+    assert "missing. Paper form rose" in desc, desc
 
 
 WEEKLY = [
@@ -749,7 +792,10 @@ def test_a_renderer_for_an_unknown_type_a_container_or_a_second_one_is_refused()
 
 
 def _desc(svg) -> str:
-    return parse(str(svg)).one("desc").text()
+    """The chart's description; its small screens' twin says the same."""
+    wide, narrow = (d.text() for d in parse(str(svg)).find_all("desc"))
+    assert wide == narrow
+    return wide
 
 
 @pytest.mark.parametrize(

@@ -383,11 +383,11 @@ def expected_aggregates(services: list[dict]) -> dict:
 
 
 def hand_format(key: str, value) -> str:
-    """How a tile shows an average: 1 dp percentages, pence under £10, whole pounds over."""
+    """How a tile shows an average: 1 dp percentages, pounds and pence."""
     if value is None:
         return "no data"
     if key == "cost_per_transaction":
-        return f"£{value:.2f}" if value < 10 else f"£{round(value):,}"
+        return f"£{value:,.2f}"
     return f"{value * 100:.1f}".removesuffix(".0") + "%"
 
 

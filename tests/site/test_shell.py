@@ -21,6 +21,10 @@ PUBLIC_PAGES = [
     ("/performance/accessibility", "text/html", 7200),
     ("/robots.txt", "text/plain", 7200),
     ("/sitemap.xml", "application/xml", 7200),
+    ("/performance/web-traffic", "text/html", 7200),
+    ("/performance/web-traffic.json", "application/json", 7200),
+    ("/performance/other", "text/html", 7200),
+    ("/performance/other.json", "application/json", 7200),
 ]
 
 
@@ -46,7 +50,7 @@ def dashboards():
         ("file-a-return", "high-volume-transaction", "published"),
         ("benefits", "service-group", "published"),
         ("test-agency", "agency", "published"),
-        ("web-traffic", "content", "published"),
+        ("site-traffic", "content", "published"),
         ("draft-service", "transaction", "draft"),
         ("preview-service", "high-volume-transaction", "unlisted"),
         ("reviewed-service", "service-group", "in_review"),
@@ -118,15 +122,51 @@ def test_homepage_javascript_is_a_module_and_optional(client):
 def test_homepage_counts_published_dashboards_only(client, dashboards):
     text = text_of(client.get("/performance"))
     assert "4 service dashboards" in text
-    assert "2 other dashboards" in text
+    assert "1 web traffic dashboard " in text
+    assert "1 other dashboard " in text
     html = client.get("/performance").content.decode()
-    assert re.search(r'<a class="[^"]*" href="/performance/services">\s*<span', html)
+    # Each count is a link to the list of what it counts.
+    for path in ["/performance/services", "/performance/web-traffic", "/performance/other"]:
+        assert re.search(rf'<a class="[^"]*" href="{path}">\s*<span', html), path
+
+
+@pytest.mark.parametrize(
+    ("path", "count_key", "expected"),
+    [
+        ("/performance/web-traffic", "web_traffic_dashboards", ["site-traffic"]),
+        ("/performance/other", "other_dashboards", ["test-agency"]),
+    ],
+)
+def test_every_dashboard_the_homepage_counts_is_listed(
+    client, dashboards, path, count_key, expected
+):
+    """ "1 other dashboard" is a link to a page that lists it (as the original's
+    /performance/other and /performance/web-traffic did), with a .json twin."""
+    facts = client.get("/performance.json").json()
+    response = client.get(path)
+    assert response.status_code == 200
+    links = re.findall(
+        r'<li><a class="govuk-link" href="/performance/([a-z0-9-]+)">', response.content.decode()
+    )
+    assert links == expected
+    assert facts[count_key] == len(links)
+    for slug in links:
+        assert client.get(f"/performance/{slug}").status_code == 200
+    listing = client.get(f"{path}.json").json()
+    assert [d["slug"] for d in listing["dashboards"]] == expected
+    assert listing["dashboards"][0]["url"] == f"/performance/{expected[0]}"
+    # Unpublished dashboards are neither listed nor counted.
+    Dashboard.objects.filter(slug=expected[0]).update(status="draft")
+    assert client.get(f"{path}.json").json()["dashboards"] == []
+    assert client.get("/performance.json").json()[count_key] == 0
+    assert "There are no dashboards here yet" in text_of(client.get(path))
 
 
 def test_homepage_counts_are_singular_for_one(client, dashboards):
-    Dashboard.objects.exclude(slug__in=["pay-a-fee", "web-traffic"]).delete()
+    Dashboard.objects.exclude(slug__in=["pay-a-fee", "site-traffic", "test-agency"]).delete()
     text = text_of(client.get("/performance"))
     assert "1 service dashboard " in text + " "
+    assert "1 web traffic dashboard " in text + " "
     assert "1 other dashboard " in text + " "
     assert "dashboards" not in text.split("Measuring")[0]
 
@@ -134,6 +174,7 @@ def test_homepage_counts_are_singular_for_one(client, dashboards):
 def test_homepage_with_no_dashboards(client):
     text = text_of(client.get("/performance"))
     assert "0 service dashboards" in text
+    assert "0 web traffic dashboards" in text
     assert "0 other dashboards" in text
 
 
@@ -160,8 +201,11 @@ def test_homepage_json_has_the_same_facts(client, dashboards):
     assert response["Access-Control-Allow-Origin"] == "*"
     facts = response.json()
     assert facts["service_dashboards"] == 4
-    assert facts["other_dashboards"] == 2
+    assert facts["web_traffic_dashboards"] == 1
+    assert facts["other_dashboards"] == 1
     assert facts["services_url"] == "/performance/services"
+    assert facts["web_traffic_url"] == "/performance/web-traffic"
+    assert facts["other_url"] == "/performance/other"
     assert [kpi["kpi"] for kpi in facts["kpis"]] == [
         "cost_per_transaction",
         "user_satisfaction",
@@ -259,6 +303,8 @@ def test_sitemap_lists_published_dashboards_only(client, dashboards):
     assert set(entries) == {
         "http://testserver/performance",
         "http://testserver/performance/services",
+        "http://testserver/performance/web-traffic",
+        "http://testserver/performance/other",
         *(f"http://testserver/performance/{slug}" for slug in published),
     }
     for slug in ["draft-service", "preview-service", "reviewed-service"]:
@@ -274,11 +320,13 @@ def test_sitemap_lastmod_is_when_the_dashboard_changed(client, dashboards):
     assert datetime.fromisoformat(entries["http://testserver/performance"]) == newest
 
 
-def test_sitemap_without_dashboards_lists_the_two_pages(client):
+def test_sitemap_without_dashboards_lists_the_four_pages(client):
     entries = sitemap(client)
     assert entries == {
         "http://testserver/performance": None,
         "http://testserver/performance/services": None,
+        "http://testserver/performance/web-traffic": None,
+        "http://testserver/performance/other": None,
     }
 
 

@@ -143,6 +143,15 @@ _ALL = (
                     "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200},
                     "maxProperties": 50,
                 },
+                # {group: label}: what to call a group (after group-mapping) where the y axes
+                # do not name it. Groups not listed get the site's defaults ("paper_form" is
+                # "Paper form"; see site/renderers/labels.py).
+                "labels": {
+                    "type": "object",
+                    "propertyNames": {"minLength": 1, "maxLength": 200},
+                    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "maxProperties": 50,
+                },
             },
         ),
         time_series=True,

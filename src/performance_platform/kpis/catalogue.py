@@ -51,7 +51,9 @@ COST_PER_TRANSACTION = KPI(
     key="cost_per_transaction",
     title="Cost per transaction",
     unit="currency",
-    format="currency",
+    # Pounds and pence, always (£11.95, not £12): the one rule wherever this KPI is shown,
+    # as services' own cost-per-transaction modules show it (see change.display).
+    format={"type": "currency", "pence": True},
     value_field="cost_per_transaction",
     extras=("total_cost", "transactions"),
     data_type="cost-per-transaction-by-quarter",

@@ -44,14 +44,24 @@ def is_number(value) -> bool:
 
 
 def display(value, unit: str) -> str:
-    """A KPI value as shown: percentages, pounds (pence under £10), or 4.96m."""
+    """A KPI value as shown: percentages (1 dp), pounds and pence (£11.95), or 4.96m.
+
+    The one rounding rule for a KPI's figures, wherever they are shown: the tiles, the
+    services index, the summaries' ``display`` and the modules that show a KPI's latest
+    value (site/renderers/kpi.py) all come here or to the catalogue's matching format.
+    """
     if value is None:
         return formatting.MISSING
     if unit == "percent":
         return formatting.format_percent(value)
     if unit == "currency":
-        return formatting.format_currency(value)
+        return formatting.format_currency(value, pence=True)
     return formatting.format_number(value, magnitude=True)
+
+
+def relative_text(relative: float) -> str:
+    """A relative change as shown beside its amount: one decimal place, signed ("−7.1%")."""
+    return formatting.format_percent(relative, show_signs=True)
 
 
 def change_text(moved: Change, unit: str, previous_period: str | None = None) -> str:
@@ -71,7 +81,7 @@ def change_text(moved: Change, unit: str, previous_period: str | None = None) ->
         amount = display(abs(moved.absolute), unit)
         text = f"{moved.direction} {amount}"
         if moved.relative is not None:
-            text += f" ({formatting.format_percent(moved.relative, show_signs=True)})"
+            text += f" ({relative_text(moved.relative)})"
     return f"{text} on the previous {previous_period}" if previous_period else text
 
 

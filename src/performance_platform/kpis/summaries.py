@@ -127,6 +127,7 @@ def _yearly_summary(data_set: DataSet, value_field: str, weeks: int, now) -> dic
         "start_at": start.isoformat(),
         "end_at": end.isoformat(),
         "period": "year" if weeks == 52 else f"{weeks} weeks",
+        "weeks": weeks,
         "weeks_with_data": totals["current"][1],
         "previous_value": totals["previous"][0] if totals["previous"][1] else None,
         "previous_start_at": previous_start.isoformat() if totals["previous"][1] else None,
@@ -156,7 +157,7 @@ def summarise(kpi: str, data_set: DataSet, options: dict, *, now) -> dict:
         "title": entry.title,
         "unit": unit,
         "display": display(body.get("value"), unit),
-        "period_label": formatting.period_label(start, end, period) if start and end else "",
+        "period_label": _period_label(body, start, end, period),
         "change_text": change_text(moved, unit, period if period in PERIOD_WORDS else None),
         "change": moved.absolute,
         "relative_change": moved.relative,
@@ -166,6 +167,25 @@ def summarise(kpi: str, data_set: DataSet, options: dict, *, now) -> dict:
         "sources": ",".join(s.name for s in sources),
         "source_data_set": data_set.name,
     }
+
+
+def _partial(body: dict) -> bool:
+    """Whether a yearly total covers only some of its weeks (a new service, say)."""
+    weeks, found = body.get("weeks"), body.get("weeks_with_data")
+    return body.get("value") is not None and bool(weeks) and found is not None and found < weeks
+
+
+def _period_label(body: dict, start, end, period) -> str:
+    """The period in words. A yearly total with data for only some of its weeks says so
+    ("12 weeks of data to 29 November 2026"), rather than naming a whole year that the
+    figure does not cover."""
+    if not (start and end):
+        return ""
+    if _partial(body):
+        found = body["weeks_with_data"]
+        last_day = formatting.format_date(end - timedelta(days=1))
+        return f"{found} week{'' if found == 1 else 's'} of data to {last_day}"
+    return formatting.period_label(start, end, period)
 
 
 def summary_records(transform, data_set: DataSet, *, now) -> list[dict]:

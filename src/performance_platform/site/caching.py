@@ -5,6 +5,7 @@ The lifetimes are the original front end's (Spotlight's caching rules):
 =================================================  ==========================
 Homepage, services index, accessibility, lists     ``public, max-age=7200``
 Dashboard and module pages                         ``public, max-age=600``
+... with a realtime module ("users online now")    ``public, max-age=60``
 Error pages                                        ``public, max-age=5``
 =================================================  ==========================
 
@@ -40,6 +41,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 PAGE_MAX_AGE = 7200
 #: Dashboard and module pages (seconds).
 DASHBOARD_MAX_AGE = 600
+#: Dashboard and module pages that show realtime figures ("users online now"): a browser or
+#: proxy must not keep "now" for ten minutes.
+REALTIME_MAX_AGE = 60
 #: Error pages: short, so a fixed page is not hidden for long, but enough to absorb a storm.
 ERROR_MAX_AGE = 5
 

@@ -31,6 +31,8 @@ from . import renderers
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("quarter", "Quarter")]
 EARLIEST = date(2000, 1, 1)
 PAGE_CACHE_SECONDS = 600
+#: Module types whose words depend on the minute ("users online now").
+REALTIME_TYPES = ("realtime",)
 
 
 class PageInputError(ValueError):
@@ -89,9 +91,56 @@ def kpi_tiles(dashboard: Dashboard, *, now=None) -> list[dict]:
                 "last_updated": formatting.format_date(updated) if updated else "",
                 "stale": bool(record.get("stale")),
                 "api_url": data_url(group, key),
+                "figures": kpi_figures(record),
             }
         )
     return tiles
+
+
+#: A KPI's figures as numbers and ISO dates, as its summary record holds them: the
+#: dashboard's .json and .csv give these beside the words the tiles show.
+FIGURE_FIELDS = {
+    "value": "value",
+    "unit": "unit",
+    "previous_value": "previous_value",
+    "change": "change",
+    "relative_change": "relative_change",
+    "period_start": "start_at",
+    "period_end": "end_at",
+    "previous_period_start": "previous_start_at",
+    "previous_period_end": "previous_end_at",
+    "last_updated_at": "last_updated",
+}
+
+
+def kpi_figures(record: dict | None) -> dict:
+    """A KPI's figures as data (None where the summary has none)."""
+    record = record or {}
+    return {name: record.get(field) for name, field in FIGURE_FIELDS.items()}
+
+
+def kpis_csv(tiles: list[dict]) -> str:
+    """The KPI tiles as CSV: one row per KPI, with numbers, not formatted text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = list(FIGURE_FIELDS)
+    writer.writerow(["kpi", "title", *fields, "stale", "period_label", "change_text"])
+    for tile in tiles:
+        figures = tile.get("figures") or kpi_figures(None)
+        writer.writerow(
+            [
+                csv_cell(value)
+                for value in [
+                    tile["key"],
+                    tile["title"],
+                    *(figures[f] for f in fields),
+                    tile.get("stale", False),
+                    tile.get("period", ""),
+                    tile.get("change_text", ""),
+                ]
+            ]
+        )
+    return "\ufeff" + out.getvalue()
 
 
 def organisation_facts(dashboard: Dashboard) -> dict:
@@ -102,16 +151,19 @@ def organisation_facts(dashboard: Dashboard) -> dict:
     }
 
 
-def _versions(dashboard: Dashboard) -> str:
+def _versions(dashboard: Dashboard) -> tuple[str, bool]:
     """A fingerprint of every data set the dashboard's modules read, and of the KPI
-    summaries (versions change on every write). A warm page is mostly this, so it asks
-    for ids and versions only. (One query with EXISTS took SQLite 7-14 ms here: it
-    tested every data set; these two or three indexed lookups take about 1 ms.)"""
-    pairs = set(
+    summaries (versions change on every write), and whether it shows realtime figures.
+    A warm page is mostly this, so it asks for ids and versions only. (One query with
+    EXISTS took SQLite 7-14 ms here: it tested every data set; these two or three indexed
+    lookups take about 1 ms.)"""
+    sources = set(
         Module.objects.filter(dashboard=dashboard, data_group__isnull=False).values_list(
-            "data_group_id", "data_type_id"
+            "data_group_id", "data_type_id", "type"
         )
     )
+    realtime = any(kind in REALTIME_TYPES for _, _, kind in sources)
+    pairs = {(group, dtype) for group, dtype, _ in sources}
     found = []
     if pairs:
         condition = Q()
@@ -122,19 +174,31 @@ def _versions(dashboard: Dashboard) -> str:
     found += DataSet.objects.filter(data_group__name=group, data_type__name=data_type).values_list(
         "pk", "version"
     )
-    return ",".join(f"{pk}:{version}" for pk, version in sorted(set(found))) or "-"
+    fingerprint = ",".join(f"{pk}:{version}" for pk, version in sorted(set(found))) or "-"
+    return fingerprint, realtime
+
+
+def shows_realtime(dashboard: Dashboard) -> bool:
+    """Whether the dashboard has a module that says what is happening "now"."""
+    return Module.objects.filter(dashboard=dashboard, type__in=REALTIME_TYPES).exists()
 
 
 def cache_key(kind: str, dashboard: Dashboard, extra: str) -> str:
-    """A page-cache key covering everything the page depends on."""
+    """A page-cache key covering everything the page depends on.
+
+    The clock is part of it too. A dashboard with a realtime module says "users online
+    now" or "at 3:40pm", which must be right to the minute: its pages are keyed by the
+    minute. Other pages change with the clock only through staleness, which the freshness
+    check stores (a write, so a new key) every 5 minutes: the hour is enough for them.
+    """
+    versions, realtime = _versions(dashboard)
     parts = [
         kind,
         dashboard.slug,
         dashboard.updated_at.isoformat(),
-        _versions(dashboard),
+        versions,
         extra,
-        # Freshness and "users online now" change with the clock: at most an hour old.
-        timezone.now().strftime("%Y%m%d%H"),
+        timezone.now().strftime("%Y%m%d%H%M" if realtime else "%Y%m%d%H"),
     ]
     return "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 

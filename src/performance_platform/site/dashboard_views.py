@@ -181,6 +181,14 @@ def services_csv(request):
 # --- dashboards ----------------------------------------------------------------------------
 
 
+def _lifetime(found, response: HttpResponse) -> HttpResponse:
+    """A page with realtime figures may be kept a minute, not ten (caching.finish keeps a
+    Cache-Control that a view has set)."""
+    if dashboard_pages.shows_realtime(found):
+        response["Cache-Control"] = f"public, max-age={caching.REALTIME_MAX_AGE}"
+    return response
+
+
 def _breadcrumbs(dashboard, module=None):
     items = [
         {"text": "Performance", "href": "/performance"},
@@ -208,7 +216,7 @@ def dashboard(request, slug: str):
         )
 
     key = dashboard_pages.cache_key("dashboard", found, "")
-    return HttpResponse(dashboard_pages.cached(key, build))
+    return _lifetime(found, HttpResponse(dashboard_pages.cached(key, build)))
 
 
 @caching.public_page(caching.DASHBOARD_MAX_AGE)
@@ -227,9 +235,12 @@ def dashboard_json(request, slug: str):
                 "department": page.department.name if page.department else None,
                 "agency": page.agency.name if page.agency else None,
                 "links": found.links,
+                # The tiles' words, and their figures as numbers and dates ("value" is the
+                # number; "display" the text the tile shows).
                 "kpis": [
-                    {k: v for k, v in t.items() if k not in ("value", "text")}
+                    {k: v for k, v in t.items() if k not in ("value", "text", "figures")}
                     | {"display": t.get("text")}
+                    | (t.get("figures") or dashboard_pages.kpi_figures(None))
                     for t in page.tiles
                 ],
                 "modules": [_module_json(v) for v in page.modules],
@@ -241,7 +252,26 @@ def dashboard_json(request, slug: str):
         )
 
     key = dashboard_pages.cache_key("dashboard.json", found, "")
-    return HttpResponse(dashboard_pages.cached(key, build), content_type=JSON)
+    return _lifetime(found, HttpResponse(dashboard_pages.cached(key, build), content_type=JSON))
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+def dashboard_csv(request, slug: str):
+    """The dashboard's KPI tiles as CSV: one row per KPI, with numbers, not formatted text."""
+    found = dashboard_pages.published_dashboard(slug)
+
+    def build():
+        return dashboard_pages.kpis_csv(dashboard_pages.kpi_tiles(found))
+
+    key = dashboard_pages.cache_key("dashboard.csv", found, "")
+    return _csv(dashboard_pages.cached(key, build), f"{found.slug}-kpis.csv")
+
+
+def _shown(view):
+    """The module whose data a page shows: a tab module's tab shown, else the module."""
+    if view.type == "tab" and view.children:
+        return view.children[0]
+    return view
 
 
 def _module_json(view) -> dict:
@@ -300,6 +330,7 @@ def module_page(request, slug: str, path: str):
             {
                 "dashboard": found,
                 "view": view,
+                "shown": _shown(view),
                 "page_url": page_url,
                 "query_string": query_string,
                 "form": form,
@@ -318,7 +349,7 @@ def module_page(request, slug: str, path: str):
         response["Cache-Control"] = f"public, max-age={caching.ERROR_MAX_AGE}"
         return response
     key = dashboard_pages.cache_key("module", found, f"{path}?{query_string}")
-    return HttpResponse(dashboard_pages.cached(key, build))
+    return _lifetime(found, HttpResponse(dashboard_pages.cached(key, build)))
 
 
 @caching.public_page(caching.DASHBOARD_MAX_AGE)
@@ -328,7 +359,7 @@ def module_json(request, slug: str, path: str):
     if errors:
         return _json({"errors": [{"field": e.field, "message": e.message} for e in errors]}, 400)
     view = _render_module(module, base, date_range, tab)
-    return _json({"dashboard": found.slug, **_module_json(view)})
+    return _lifetime(found, _json({"dashboard": found.slug, **_module_json(view)}))
 
 
 @caching.public_page(caching.DASHBOARD_MAX_AGE)
@@ -339,6 +370,8 @@ def module_csv(request, slug: str, path: str):
         message = "; ".join(e.message for e in errors)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     view = _render_module(module, base, date_range, tab)
-    if view.table is None:
+    shown = _shown(view)  # a tab module's CSV is the table of the tab shown (?tab=)
+    if shown.table is None:
         raise Http404("This module has no table")
-    return _csv(dashboard_pages.table_csv(view.table), f"{found.slug}-{module.slug}.csv")
+    name = module.slug if shown is view else f"{module.slug}-{shown.slug}"
+    return _csv(dashboard_pages.table_csv(shown.table), f"{found.slug}-{name}.csv")

@@ -18,10 +18,25 @@ urlpatterns = [
     path("performance/services", dashboard_views.services_page, name="services"),
     path("performance/services.json", dashboard_views.services_json, name="services-json"),
     path("performance/services.csv", dashboard_views.services_csv, name="services-csv"),
+    # Before the dashboards' pattern, which would take them (as it would "services").
+    path("performance/web-traffic", views.dashboard_list, {"kind": "web-traffic"}, name="web"),
+    path(
+        "performance/web-traffic.json",
+        views.dashboard_list_json,
+        {"kind": "web-traffic"},
+        name="web-json",
+    ),
+    path("performance/other", views.dashboard_list, {"kind": "other"}, name="other"),
+    path("performance/other.json", views.dashboard_list_json, {"kind": "other"}, name="other-json"),
     re_path(
         r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)\.json$",
         dashboard_views.dashboard_json,
         name="dashboard-json",
+    ),
+    re_path(
+        r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)\.csv$",
+        dashboard_views.dashboard_csv,
+        name="dashboard-csv",
     ),
     re_path(
         r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)$", dashboard_views.dashboard, name="dashboard"

@@ -53,6 +53,33 @@ def home_json(request):
 
 @require_safe
 @caching.public_page(caching.PAGE_MAX_AGE)
+def dashboard_list(request, kind: str):
+    """``/performance/web-traffic`` and ``/performance/other``: the dashboards that are not
+    services, which the homepage counts."""
+    listing = pages.dashboard_list(kind)
+    return render(
+        request,
+        "site/dashboard_list.html",
+        {
+            "listing": listing,
+            "path": pages.LISTS[kind]["path"],
+            "breadcrumbs": [
+                {"text": "Performance", "href": pages.HOME_PATH},
+                {"text": listing["title"]},
+            ],
+        },
+    )
+
+
+@require_safe
+@caching.public_page(caching.PAGE_MAX_AGE)
+def dashboard_list_json(request, kind: str):
+    """A list of dashboards as JSON."""
+    return responses.json_response(pages.dashboard_list(kind), Access_Control_Allow_Origin="*")
+
+
+@require_safe
+@caching.public_page(caching.PAGE_MAX_AGE)
 def accessibility(request):
     return render(request, "site/accessibility.html", {"contact_email": contact_email()})
 

@@ -55,12 +55,14 @@ def bar_chart(
         return bottom - (value - low) / (high - low) * (bottom - top)
 
     zero = y_of(0.0)
-    # Values shrink (down to 10px) to fit their bars. If there are still too many bars for
-    # their values or labels, every n-th bar, counting back from the last, is written.
+    # Values shrink (down to the small text size, 12px: smaller is hard to read on a phone,
+    # where charts are drawn about actual size) to fit their bars. If there are still too
+    # many bars for their values or labels, every n-th bar, counting back from the last, is
+    # written.
     widest = max(_text_width(text, FONT_SIZE) for text in texts) * 1.1  # bold
     value_size = FONT_SIZE
     if widest > band - 4:
-        value_size = max(10, int(FONT_SIZE * (band - 4) / widest))
+        value_size = max(SMALL_FONT_SIZE, int(FONT_SIZE * (band - 4) / widest))
     value_width = widest * value_size / FONT_SIZE
     every = max(math.ceil(36 / band), math.ceil((value_width + 4) / band), 1)
     label_room = band * every - 6

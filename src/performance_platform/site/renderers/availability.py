@@ -1,7 +1,7 @@
 """The ``availability`` module: uptime and page load time over time."""
 
 from .. import charts
-from .base import _number, _svg, formatter
+from .base import _number, _responsive, formatter
 from .periods import _dt, period_of, period_text, period_words, start_label
 from .registry import renders
 from .series import _headline
@@ -30,38 +30,36 @@ def render_availability(view, rows, options, params, *, annotations, full, now):
             {"period": period_text(row, period), "uptime": share, "response": response}
         )
     duration = {"type": "duration", "unit": "s"}
-    view.chart = _svg(
-        charts.line_chart(
-            [charts.Series("uptime", "Uptime", uptime_points)],
-            title=f"{view.title}: uptime",
-            desc=charts.describe_trend(
-                "Uptime", uptime_points, formatter("percent"), period_words(period)
-            ),
-            y_format=formatter("percent"),
-            x_labels=start_label(period),
-            percent_axis=True,
-            id_prefix=f"chart-{view.slug}-uptime",
-            height=220,
-        )
+    view.chart = _responsive(
+        charts.line_chart,
+        [charts.Series("uptime", "Uptime", uptime_points)],
+        title=f"{view.title}: uptime",
+        desc=charts.describe_trend(
+            "Uptime", uptime_points, formatter("percent"), period_words(period)
+        ),
+        y_format=formatter("percent"),
+        x_labels=start_label(period),
+        percent_axis=True,
+        id_prefix=f"chart-{view.slug}-uptime",
+        height=220,
     )
     view.extra_charts.append(
         (
             "Page load time",
-            _svg(
-                charts.line_chart(
-                    [charts.Series("response", "Page load time", response_points)],
-                    title=f"{view.title}: page load time",
-                    desc=charts.describe_trend(
-                        "Page load time",
-                        response_points,
-                        formatter(duration),
-                        period_words(period),
-                    ),
-                    y_format=formatter(duration),
-                    x_labels=start_label(period),
-                    id_prefix=f"chart-{view.slug}-response",
-                    height=220,
-                )
+            _responsive(
+                charts.line_chart,
+                [charts.Series("response", "Page load time", response_points)],
+                title=f"{view.title}: page load time",
+                desc=charts.describe_trend(
+                    "Page load time",
+                    response_points,
+                    formatter(duration),
+                    period_words(period),
+                ),
+                y_format=formatter(duration),
+                x_labels=start_label(period),
+                id_prefix=f"chart-{view.slug}-response",
+                height=220,
             ),
         )
     )

@@ -3,7 +3,7 @@
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import NO_DATA, _number, _svg, formatter, option_format
+from .base import NO_DATA, _number, _responsive, formatter, option_format
 from .periods import _dt, period_of, period_text, start_label
 from .registry import renders
 from .series import _headline
@@ -23,18 +23,17 @@ def render_bar_number(view, rows, options, params, *, annotations, full, now):
         (short(r.get("_start_at") or r.get("_timestamp")), v)
         for r, (_, v) in zip(recent, bars, strict=True)
     ]
-    view.chart = _svg(
-        charts.bar_chart(
-            labelled,
-            title=view.title,
-            desc="; ".join(
-                f"{label}: {formatting.format_value(v, fmt) if v is not None else 'no data'}"
-                for label, v in bars
-            )
-            or NO_DATA,
-            value_format=formatter(fmt),
-            id_prefix=f"chart-{view.slug}",
+    view.chart = _responsive(
+        charts.bar_chart,
+        labelled,
+        title=view.title,
+        desc="; ".join(
+            f"{label}: {formatting.format_value(v, fmt) if v is not None else 'no data'}"
+            for label, v in bars
         )
+        or NO_DATA,
+        value_format=formatter(fmt),
+        id_prefix=f"chart-{view.slug}",
     )
     view.table = Table(
         caption=f"{view.title}: data table",

@@ -3,7 +3,7 @@
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import NO_DATA, _axis_label, _number, _svg, formatter, option_format
+from .base import NO_DATA, _axis_label, _number, _responsive, formatter, option_format
 from .registry import renders
 from .tables import Column, Table
 
@@ -27,17 +27,14 @@ def render_column(view, rows, options, params, *, annotations, full, now):
         ordered = [*head, (f"{tail[0][0]}+", sum(v for _, v in tail))]
     bars = [(str(label), value) for label, value in ordered]
     x_label = _axis_label(options, "x", default=pin)
-    view.chart = _svg(
-        charts.bar_chart(
-            bars,
-            title=view.title,
-            desc="; ".join(
-                f"{x_label} {label}: {formatting.format_value(v, fmt)}" for label, v in bars
-            )
-            or NO_DATA,
-            value_format=formatter(fmt),
-            id_prefix=f"chart-{view.slug}",
-        )
+    view.chart = _responsive(
+        charts.bar_chart,
+        bars,
+        title=view.title,
+        desc="; ".join(f"{x_label} {label}: {formatting.format_value(v, fmt)}" for label, v in bars)
+        or NO_DATA,
+        value_format=formatter(fmt),
+        id_prefix=f"chart-{view.slug}",
     )
     view.table = Table(
         caption=f"{view.title}: data table",

@@ -6,7 +6,8 @@ import re
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import NO_DATA, _axis_label, _number, _svg, formatter, option_format
+from .base import NO_DATA, _axis_label, _number, _responsive, formatter, option_format
+from .labels import label_for
 from .periods import _dt, _period_end, period_of, period_text, period_words, start_label
 from .query import max_timeshift
 from .registry import renders
@@ -67,8 +68,9 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
         (str(y.get("groupId") or y.get("key")), y["label"], int(y.get("timeshift") or 0), y)
         for y in (options.get("axes") or {}).get("y", [])
     ]
+    names = options.get("labels") or {}
     if not wanted:
-        wanted = [(name, name, 0, {}) for name in sorted(by_group)]
+        wanted = [(name, label_for(name, names), 0, {}) for name in sorted(by_group)]
     series, compared, links = [], [], {}
     for group_id, label, back, axis in wanted:
         points = by_group.get(group_id, {})
@@ -121,7 +123,8 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
         table_rows.append(row)
     notes = _in_range(annotations, [(x, 0) for x in visible])
     view.annotations = [n for _, n in notes]
-    described = "; ".join(
+    # Each description is a sentence of its own, ending with its full stop.
+    described = " ".join(
         charts.describe_trend(s.label, s.points, formatter(fmt), period_words(period))
         for s in (*series, *compared)
     )
@@ -135,17 +138,16 @@ def render_grouped(view, rows, options, params, *, annotations, full, now):
     )
     if options.get("use_stack") or percent:
         # Comparison lines are not part of the whole: the table lists them.
-        view.chart = _svg(
-            charts.stacked_area_chart(
-                series,
-                percent=percent,
-                y_format=formatter("percent" if percent else fmt),
-                **common,
-            )
+        view.chart = _responsive(
+            charts.stacked_area_chart,
+            series,
+            percent=percent,
+            y_format=formatter("percent" if percent else fmt),
+            **common,
         )
     else:
-        view.chart = _svg(
-            charts.line_chart([*series, *compared], y_format=formatter(fmt), **common)
+        view.chart = _responsive(
+            charts.line_chart, [*series, *compared], y_format=formatter(fmt), **common
         )
     series_fmt = "percent" if percent else fmt
     columns = [Column("period", _axis_label(options, "x", default="Period"), "text")]

@@ -5,7 +5,7 @@ from datetime import timedelta
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import NO_DATA, _number, _svg, formatter
+from .base import NO_DATA, _number, _responsive, formatter
 from .periods import _dt
 from .registry import renders
 from .tables import Column, Table
@@ -46,23 +46,22 @@ def render_journey(view, rows, options, params, *, annotations, full, now):
         steps = [(name, name) for name in totals]
     bars = [(label, totals.get(str(step))) for step, label in steps]
     first = bars[0][1] if bars and bars[0][1] else None
-    view.chart = _svg(
-        charts.funnel_chart(
-            bars,
-            title=view.title,
-            desc="; ".join(
-                f"{label}: {formatting.format_number(v) if v is not None else 'no data'}"
-                + (
-                    f" ({formatting.format_percent(v / first)} of the first step)"
-                    if v is not None and first
-                    else ""
-                )
-                for label, v in bars
+    view.chart = _responsive(
+        charts.funnel_chart,
+        bars,
+        title=view.title,
+        desc="; ".join(
+            f"{label}: {formatting.format_number(v) if v is not None else 'no data'}"
+            + (
+                f" ({formatting.format_percent(v / first)} of the first step)"
+                if v is not None and first
+                else ""
             )
-            or NO_DATA,
-            value_format=formatter("integer"),
-            id_prefix=f"chart-{view.slug}",
+            for label, v in bars
         )
+        or NO_DATA,
+        value_format=formatter("integer"),
+        id_prefix=f"chart-{view.slug}",
     )
     view.table = Table(
         caption=f"{view.title}: data table",

@@ -1,11 +1,18 @@
 """The ``kpi`` module: the latest value, with the change on the one before."""
 
+from performance_platform.kpis.change import change, change_text
 from performance_platform.lib import formatting
 
 from .base import _number, option_format
 from .periods import period_text
 from .registry import renders
 from .tables import Column, Table
+
+
+def _unit(fmt) -> str:
+    """The kind of figure a format shows, as kpis.change words it."""
+    kind = fmt.get("type") if isinstance(fmt, dict) else fmt
+    return kind if kind in ("percent", "currency") else "count"
 
 
 @renders("kpi")
@@ -21,15 +28,13 @@ def render_kpi(view, rows, options, params, *, annotations, full, now):
     period = options.get("date-period", "quarter")
     if current:
         view.headline_label = period_text(current, period)
-    if current and previous and previous.get(key):
-        change = (current[key] - previous[key]) / abs(previous[key])
-        direction = "up" if change > 0 else "down" if change < 0 else "no change"
-        view.change_text = (
-            f"{direction} {formatting.format_percent(abs(change), dps=2)} on "
-            f"{period_text(previous, period)}"
-            if direction != "no change"
-            else f"no change on {period_text(previous, period)}"
-        )
+    if current and previous:
+        # The KPI tiles' words and rounding (kpis.change), so this module and the tile above
+        # it never disagree: "down £0.85 (−7.1%) on April to June 2026".
+        moved = change(_number(current.get(key)), _number(previous.get(key)))
+        if moved.direction is not None:
+            text = change_text(moved, _unit(fmt))
+            view.change_text = f"{text} on {period_text(previous, period)}"
     view.table = Table(
         caption=f"{view.title}: data table",
         columns=[Column("period", "Period", "text"), Column(key, view.title, fmt)],

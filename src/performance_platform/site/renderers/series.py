@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import _axis_label, _number, _svg, formatter
+from .base import _axis_label, _number, _responsive, formatter
 from .periods import _dt, period_of, period_text, period_words, start_label
 from .tables import Column, Table
 
@@ -68,18 +68,17 @@ def _line_view(
     view.annotations = [n for _, n in notes]
     x_label = start_label(period)
     desc = charts.describe_trend(label, points, formatter(fmt), period_words(period))
-    view.chart = _svg(
-        charts.line_chart(
-            [charts.Series(key=key, label=label, points=points)],
-            title=f"{view.title}: {label}",
-            desc=desc,
-            y_format=formatter(fmt),
-            x_labels=x_label,
-            percent_axis=percent,
-            annotations=[(when, note.text) for when, note in notes],
-            id_prefix=f"chart-{view.slug}",
-            height=320 if full else 240,
-        )
+    view.chart = _responsive(
+        charts.line_chart,
+        [charts.Series(key=key, label=label, points=points)],
+        title=f"{view.title}: {label}",
+        desc=desc,
+        y_format=formatter(fmt),
+        x_labels=x_label,
+        percent_axis=percent,
+        annotations=[(when, note.text) for when, note in notes],
+        id_prefix=f"chart-{view.slug}",
+        height=320 if full else 240,
     )
     table_rows = [
         {

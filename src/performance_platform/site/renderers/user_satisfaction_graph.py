@@ -4,7 +4,7 @@ responses, and (on the module page) the latest period's ratings as bars."""
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import _axis_label, _count_text, _number, _svg, formatter
+from .base import _axis_label, _count_text, _number, _responsive, formatter
 from .periods import period_of, period_text
 from .registry import renders
 from .series import _line_view
@@ -60,14 +60,13 @@ def render_satisfaction(view, rows, options, params, *, annotations, full, now):
                 (
                     "Breakdown of survey rating, "
                     + period_text(latest, period_of(params, options)),
-                    _svg(
-                        charts.bar_chart(
-                            bars,
-                            title=f"Breakdown of survey rating for {view.title}",
-                            desc="; ".join(f"{label}: {_count_text(v)}" for label, v in bars),
-                            value_format=formatter("integer"),
-                            id_prefix=f"chart-{view.slug}-ratings",
-                        )
+                    _responsive(
+                        charts.bar_chart,
+                        bars,
+                        title=f"Breakdown of survey rating for {view.title}",
+                        desc="; ".join(f"{label}: {_count_text(v)}" for label, v in bars),
+                        value_format=formatter("integer"),
+                        id_prefix=f"chart-{view.slug}-ratings",
                     ),
                 )
             )
