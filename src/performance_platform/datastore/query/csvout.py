@@ -1,8 +1,12 @@
 """CSV output that opens correctly in a spreadsheet.
 
 ISO 8601 datetimes, a stable column order (group fields, then ``_start_at``/``_end_at``,
-then the values), nested ``values`` flattened into rows, a UTF-8 byte-order mark so
-spreadsheets read the encoding right, and text that could run as a formula escaped.
+then the values), nested ``values`` flattened into rows, and text that could run as a
+formula escaped.
+
+No byte-order mark: this is the data API's CSV, read by programs, and the original
+platform's had none (a mark makes the first column ``\ufeff_start_at`` to a CSV reader).
+The site's downloads for people (``site``'s ``.csv`` twins) add one for Excel themselves.
 """
 
 import csv
@@ -77,4 +81,4 @@ def render(q: Query, data: list[dict]) -> bytes:
     writer.writerow(columns)
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in columns])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8")
