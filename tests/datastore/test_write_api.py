@@ -478,7 +478,7 @@ def test_valid_keys_are_stored_as_sent(client, data_set, key):
 
 @pytest.mark.parametrize(
     "value",
-    [[], [1, 2], {}, {"a": 1}, 2**63, 2**63 + 1, 2**64 - 1],
+    [[], [1, 2], {}, {"a": 1}],
 )
 def test_invalid_values(client, data_set, value):
     response = post(client, [rec(field=value)])

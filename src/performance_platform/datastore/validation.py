@@ -191,7 +191,13 @@ def _value_problem(key: str, value: object) -> str | None:
     if isinstance(value, float):  # JSON has no infinity or NaN (uploads could make them)
         return None if math.isfinite(value) else f"{key} has an invalid value"
     if isinstance(value, int):
-        return None if INT64_MIN <= value <= INT64_MAX else f"{key} has an invalid value"
+        if INT64_MIN <= value <= INT64_MAX:
+            return None
+        # Signed 64 bits: what both databases store and sum exactly as whole numbers.
+        return (
+            f"{key} is a whole number outside the range {INT64_MIN} to {INT64_MAX}, "
+            "so it cannot be stored exactly: send it as text"
+        )
     if isinstance(value, str):
         return f"{key} contains a NUL character" if "\x00" in value else None
     return f"{key} has an invalid value"
