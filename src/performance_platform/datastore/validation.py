@@ -174,13 +174,36 @@ class PreparedRecord:
     generated_id: bool = False
 
 
+def canonical_instant(value: datetime) -> str:
+    """The one text of an instant that auto ids use: ``YYYY-MM-DDTHH:MM:SS[.f]Z`` in UTC.
+
+    The original built ids from timestamps as sent, so ``...Z`` and ``...+00:00`` gave two
+    records for one moment. Every form now becomes this one, which is the form the
+    documentation and most clients send, so their ids stay the original's. A fraction
+    of a second is kept without trailing zeros (``.5``, not ``.500000``).
+    """
+    value = value.astimezone(UTC)
+    text = value.replace(tzinfo=None, microsecond=0).isoformat()
+    if value.microsecond:
+        text += "." + f"{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
 def _stringify(value: object) -> str:
-    # Python-style text, as the original's auto ids used: True, None, 1.5.
+    # Python-style text, as the original's auto ids used: True, None, 1.5. A datetime is
+    # a timestamp field that has been read: one instant, one text.
+    if isinstance(value, datetime):
+        return canonical_instant(value)
     return str(value)
 
 
 def auto_id(record: dict, fields: list[str]) -> str:
-    """The original's auto id: standard base64 of the fields' values joined by '.'."""
+    """The original's auto id: standard base64 of the fields' values joined by '.'.
+
+    Timestamp fields must have been read already (:func:`parse_timestamp`) so that they
+    enter in their canonical form; one that could not be read enters as sent (its record
+    is refused anyway).
+    """
     joined = ".".join(_stringify(record[f]) for f in fields)
     return base64.b64encode(joined.encode("utf-8", "surrogatepass")).decode("ascii")
 
@@ -261,6 +284,9 @@ def validate_records(
                 errors.append(f"the data set's schema could not be applied: {exc}")
                 break
     records = [dict(item) for item in items]
+    # Timestamps are read before the ids are made (so equal instants make equal ids), but
+    # their messages still come after the auto-id message, as the original's did.
+    timestamp_errors = _read_timestamps(records)
     if auto_ids:
         for record in records:
             missing = [f for f in auto_ids if f not in record]
@@ -268,6 +294,18 @@ def validate_records(
                 errors.append("The following required id fields are missing: " + ", ".join(missing))
                 break
             record["_id"] = auto_id(record, auto_ids)
+    errors.extend(timestamp_errors)
+    for record in records:
+        problem = _record_problem(record)
+        if problem:
+            errors.append(problem)
+    return records, errors
+
+
+def _read_timestamps(records: list[dict]) -> list[str]:
+    """Replace each record's timestamp texts by UTC datetimes; the messages for those
+    that cannot be read (one per record: the last bad field's)."""
+    errors = []
     for record in records:
         problem = None
         for field in TIMESTAMP_FIELDS:
@@ -283,11 +321,7 @@ def validate_records(
                     problem = f"{raw} in the {field} field is not a valid date"
         if problem:
             errors.append(problem)
-    for record in records:
-        problem = _record_problem(record)
-        if problem:
-            errors.append(problem)
-    return records, errors
+    return errors
 
 
 def iso(value: datetime) -> str:
@@ -328,6 +362,7 @@ __all__ = [
     "PreparedRecord",
     "TimestampError",
     "auto_id",
+    "canonical_instant",
     "check_auto_ids",
     "check_schema",
     "is_valid_key",
