@@ -193,10 +193,19 @@ if _env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Write API ---------------------------------------------------------------
-# Largest request body accepted as sent on the wire (bytes). Bigger bodies get 413.
-WRITE_MAX_BODY_BYTES = _env_int("WRITE_MAX_BODY_BYTES", 50 * 1024 * 1024)
+# What one write may hold: limits a server can serve. Chosen by measuring (`make bench`,
+# the memory benchmark; docs/api.md#size-limits): the largest request they allow keeps a
+# server process well under 300 MB, and the most records finish well inside gunicorn's
+# 120-second timeout on a busy PostgreSQL. Bigger bodies and batches get 413, records
+# with too many fields 400, before the work they would cost is done.
+# Largest request body accepted as sent on the wire (bytes).
+WRITE_MAX_BODY_BYTES = _env_int("WRITE_MAX_BODY_BYTES", 10 * 1024 * 1024)
 # Largest body after gzip decompression (bytes), as in the original platform.
 WRITE_MAX_GZIP_BYTES = _env_int("WRITE_MAX_GZIP_BYTES", 10 * 1024 * 1024)
+# Most records in one request.
+WRITE_MAX_RECORDS = _env_int("WRITE_MAX_RECORDS", 50_000)
+# Most fields in one record, counting its _id, _timestamp, _start_at and _end_at.
+WRITE_MAX_FIELDS = _env_int("WRITE_MAX_FIELDS", 1_000)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 

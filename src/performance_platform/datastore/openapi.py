@@ -61,7 +61,10 @@ _BODY_ERRORS = {
         },
         "The body or a record is not acceptable; nothing was stored",
     ),
-    "413": _json({"$ref": "#/components/schemas/Error"}, "Body too large (as sent or unzipped)"),
+    "413": _json(
+        {"$ref": "#/components/schemas/Error"},
+        "Body too large (as sent or unzipped), or too many records",
+    ),
     "415": _json({"$ref": "#/components/schemas/Error"}, "Unsupported Content-Encoding"),
 }
 _QUERY_PARAMS = [
