@@ -111,7 +111,9 @@ def only_record(data_set) -> dict:
 
 def test_status(client):
     response = client.get("/_status")
-    assert_ok(response, "app is up")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-cache"
+    assert response.json() == {"status": "ok", "message": "app is up", "cache": "ok"}
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
