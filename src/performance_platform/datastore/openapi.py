@@ -181,7 +181,19 @@ def document() -> dict:
                 "get": {
                     "summary": "Health check",
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Ok"}, "The app is up"),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["status", "message", "cache"],
+                                "properties": {
+                                    "status": {"const": "ok"},
+                                    "message": {"type": "string"},
+                                    "cache": {"enum": ["ok", "unavailable"]},
+                                },
+                            },
+                            "The app is up; cache says whether its cache answers (the app "
+                            "works without it, more slowly)",
+                        ),
                         "503": _json({"$ref": "#/components/schemas/Error"}, "Database down"),
                     },
                 }
