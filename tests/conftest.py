@@ -152,3 +152,13 @@ def live_server_process(django_db_setup, django_db_blocker):
     server = start_server()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _cache_not_resting():
+    """Every test starts with the cache in use (a failure makes a process pause it)."""
+    from performance_platform.datastore import softcache
+
+    softcache._resting_until = 0.0
+    yield
+    softcache._resting_until = 0.0

@@ -36,6 +36,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 def _secret_key() -> str:
     """Use SECRET_KEY if set; otherwise keep a generated key under VAR_DIR.
 
@@ -128,13 +133,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = _env("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
+# Seconds to wait for Redis to connect, or to answer, before carrying on without the
+# cache: a Redis that hangs must not hang requests (datastore/softcache.py).
+REDIS_TIMEOUT_SECONDS = _env_float("REDIS_TIMEOUT_SECONDS", 0.5)
+# Seconds a process leaves the cache alone after it failed, before trying it again.
+CACHE_RETRY_SECONDS = _env_float("CACHE_RETRY_SECONDS", 10)
+# Largest answer kept in the cache (bytes). Read API answers larger than this are also
+# sent as they are read from the database (streamed) instead of built in memory first.
+CACHE_MAX_ENTRY_BYTES = _env_int("CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024)
+
+
+def redis_caches(url: str, timeout: float) -> dict:
+    """``CACHES`` for a Redis at ``url``, giving up on a connection or reply after
+    ``timeout`` seconds, with no retries (the platform carries on without the cache)."""
+    return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT_SECONDS)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -193,10 +215,19 @@ if _env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Write API ---------------------------------------------------------------
-# Largest request body accepted as sent on the wire (bytes). Bigger bodies get 413.
-WRITE_MAX_BODY_BYTES = _env_int("WRITE_MAX_BODY_BYTES", 50 * 1024 * 1024)
+# What one write may hold: limits a server can serve. Chosen by measuring (`make bench`,
+# the memory benchmark; docs/api.md#size-limits): the largest request they allow keeps a
+# server process well under 300 MB, and the most records finish well inside gunicorn's
+# 120-second timeout on a busy PostgreSQL. Bigger bodies and batches get 413, records
+# with too many fields 400, before the work they would cost is done.
+# Largest request body accepted as sent on the wire (bytes).
+WRITE_MAX_BODY_BYTES = _env_int("WRITE_MAX_BODY_BYTES", 10 * 1024 * 1024)
 # Largest body after gzip decompression (bytes), as in the original platform.
 WRITE_MAX_GZIP_BYTES = _env_int("WRITE_MAX_GZIP_BYTES", 10 * 1024 * 1024)
+# Most records in one request.
+WRITE_MAX_RECORDS = _env_int("WRITE_MAX_RECORDS", 50_000)
+# Most fields in one record, counting its _id, _timestamp, _start_at and _end_at.
+WRITE_MAX_FIELDS = _env_int("WRITE_MAX_FIELDS", 1_000)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 

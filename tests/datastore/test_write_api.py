@@ -111,7 +111,9 @@ def only_record(data_set) -> dict:
 
 def test_status(client):
     response = client.get("/_status")
-    assert_ok(response, "app is up")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-cache"
+    assert response.json() == {"status": "ok", "message": "app is up", "cache": "ok"}
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
@@ -478,7 +480,7 @@ def test_valid_keys_are_stored_as_sent(client, data_set, key):
 
 @pytest.mark.parametrize(
     "value",
-    [[], [1, 2], {}, {"a": 1}, 2**63, 2**63 + 1, 2**64 - 1],
+    [[], [1, 2], {}, {"a": 1}],
 )
 def test_invalid_values(client, data_set, value):
     response = post(client, [rec(field=value)])
@@ -672,11 +674,13 @@ def test_auto_ids(client, make_data_set, auto_ids, record, expected):
     assert Record.objects.get(data_set=data_set).record_id == expected
 
 
-def test_auto_id_uses_the_timestamp_as_sent(client, make_data_set):
+def test_auto_id_uses_the_timestamp_in_its_canonical_form(client, make_data_set):
+    # The original used the text as sent; equal instants now make one id (see
+    # test_auto_id_instants.py), the one the original made for the "Z" form.
     data_set, _ = make_data_set(auto_ids=["_timestamp"])
     assert_ok(post(client, [{"_timestamp": "2014-01-01T02:00:00+02:00"}]))
     record = only_record(data_set)
-    assert record["_id"] == b64("2014-01-01T02:00:00+02:00")
+    assert record["_id"] == b64("2014-01-01T00:00:00Z")
     assert record["_timestamp"] == "2014-01-01T00:00:00+00:00"
 
 

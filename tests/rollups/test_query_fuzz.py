@@ -242,7 +242,7 @@ def _check(response, query: str) -> None:
     assert status < 500, f"{status} for ?{query}: {response.content[:500]!r}"
     assert status in (200, 400), f"{status} for ?{query}"
     if status == 200 and response["Content-Type"].startswith("text/csv"):
-        assert response.content.startswith(b"\xef\xbb\xbf"), query
+        assert not response.content.startswith(b"\xef\xbb\xbf"), query
         response.content.decode("utf-8")
         return
     assert response["Content-Type"] == "application/json", query

@@ -367,3 +367,30 @@ def test_the_right_token_with_surrounding_spaces_is_accepted(live_server_process
     response = send(live_server_process, BATCH, auth=f"  Bearer {TOKEN}  ")
     assert (response.status, response.json()) == (200, {"status": "ok"})
     assert_stored(data_set, 5)
+
+
+# --- records and fields, with the limits set in the server's environment --------------------
+
+
+@pytest.fixture(scope="module")
+def narrow_server(django_db_setup, django_db_blocker):
+    """A server whose environment allows 3 records a request and 5 fields a record."""
+    from tests.conftest import start_server
+
+    server = start_server(extra_env={"WRITE_MAX_RECORDS": "3", "WRITE_MAX_FIELDS": "5"})
+    yield server
+    server.stop()
+
+
+def test_records_and_fields_limits_from_the_environment(narrow_server, data_set):
+    four = json.dumps([{"_timestamp": "2015-01-01T00:00:00Z"}] * 4).encode()
+    assert_json_error(
+        send(narrow_server, four), 413, "Too many records: a request may hold at most 3"
+    )
+    six = {"_timestamp": "2015-01-01T00:00:00Z", **{f"f{i}": i for i in range(5)}}
+    response = send(narrow_server, json.dumps([six]).encode())
+    assert response.status == 400, response.body[:300]
+    assert response.json() == {"messages": ["Record 1 has 6 fields: a record may have at most 5"]}
+    assert_nothing_stored(data_set)
+    three = json.dumps([{"_timestamp": "2015-01-01T00:00:00Z", "ff": 1}] * 3).encode()
+    assert (send(narrow_server, three).status, Record.objects.count()) == (200, 3)

@@ -61,7 +61,10 @@ _BODY_ERRORS = {
         },
         "The body or a record is not acceptable; nothing was stored",
     ),
-    "413": _json({"$ref": "#/components/schemas/Error"}, "Body too large (as sent or unzipped)"),
+    "413": _json(
+        {"$ref": "#/components/schemas/Error"},
+        "Body too large (as sent or unzipped), or too many records",
+    ),
     "415": _json({"$ref": "#/components/schemas/Error"}, "Unsupported Content-Encoding"),
 }
 _QUERY_PARAMS = [
@@ -178,7 +181,19 @@ def document() -> dict:
                 "get": {
                     "summary": "Health check",
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Ok"}, "The app is up"),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["status", "message", "cache"],
+                                "properties": {
+                                    "status": {"const": "ok"},
+                                    "message": {"type": "string"},
+                                    "cache": {"enum": ["ok", "unavailable"]},
+                                },
+                            },
+                            "The app is up; cache says whether its cache answers (the app "
+                            "works without it, more slowly)",
+                        ),
                         "503": _json({"$ref": "#/components/schemas/Error"}, "Database down"),
                     },
                 }

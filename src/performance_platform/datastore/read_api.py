@@ -8,19 +8,20 @@ so a repeated query is answered from the cache, or with 304, without touching re
 
 import hashlib
 import math
+from collections.abc import Iterator
 from datetime import UTC
 
 import orjson
-from django.core.cache import cache
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from . import responses
+from . import responses, softcache
 from .models import DataSet, Record
 from .query import UNPUBLISHED_WARNING, csvout, payload
-from .query.engine import execute, raw_json_texts, resolve_window
+from .query.engine import execute, iter_raw_json_texts, raw_keys, resolve_window
 from .query.params import QueryError, parse
 
 NOT_FOUND = "data_set not found"
@@ -103,15 +104,23 @@ def read(request, data_set: DataSet) -> HttpResponse:
             response[key] = value
         return response
     cache_key = f"read:{digest.hexdigest()}"
-    cached = cache.get(cache_key)
-    if cached is None:
+    cached = softcache.get(cache_key)
+    if cached is not None:
+        body, content_type = cached
+        response = HttpResponse(body, content_type=content_type)
+    else:
         try:
-            cached = _render(data_set, query, now, as_csv=as_csv)
+            content_type, pieces = _render(data_set, query, now, as_csv=as_csv)
+            head, rest = _gather(pieces, settings.CACHE_MAX_ENTRY_BYTES)
         except QueryError as exc:
             return _with_cors(responses.error(exc.message, 400, parameter=exc.parameter))
-        cache.set(cache_key, cached, CACHE_SECONDS)
-    body, content_type = cached
-    response = HttpResponse(body, content_type=content_type)
+        if rest is None:
+            body = b"".join(head)
+            softcache.put(cache_key, (body, content_type), CACHE_SECONDS)
+            response = HttpResponse(body, content_type=content_type)
+        else:
+            # Too large to cache: sent as it is read, never held whole (see _gather).
+            response = StreamingHttpResponse(_stream(head, rest), content_type=content_type)
     if as_csv:
         response["Content-Disposition"] = f'attachment; filename="{data_set.name}.csv"'
     for key, value in headers.items():
@@ -119,24 +128,92 @@ def read(request, data_set: DataSet) -> HttpResponse:
     return response
 
 
-def _render(data_set: DataSet, query, now, *, as_csv: bool) -> tuple[bytes, str]:
-    """The body and content type for a query."""
-    if query.is_raw and not as_csv:
-        return _raw_body(data_set, query, now), "application/json"
+CSV = "text/csv; charset=utf-8"
+JSON = "application/json"
+_ROWS_PER_PIECE = 1000
+
+
+def _gather(pieces: Iterator[bytes], limit: int) -> tuple[list[bytes], Iterator | None]:
+    """Read ``pieces`` until they pass ``limit`` bytes.
+
+    Returns ``(pieces, None)`` when the whole body came to at most ``limit`` bytes (it is
+    sent whole, with its length, and cached), else ``(pieces so far, the iterator)`` for
+    the rest to be streamed. The first piece runs the query, so a query error is still
+    found here and answered with a 400.
+    """
+    head, total = [], 0
+    for piece in pieces:
+        head.append(piece)
+        total += len(piece)
+        if total > limit:
+            return head, pieces
+    return head, None
+
+
+def _stream(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        yield from head
+        head.clear()
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()  # ends the database cursor, even when the client went away
+
+
+def _render(data_set: DataSet, query, now, *, as_csv: bool) -> tuple[str, Iterator[bytes]]:
+    """The content type and the body, in pieces, for a query.
+
+    Raw queries come from the database a batch at a time. Other queries are built in
+    memory (the engine bounds their periods and rows) and written out in pieces, so no
+    answer is ever held twice.
+    """
+    if query.is_raw:
+        if as_csv:
+            return CSV, _raw_csv(data_set, query, now)
+        return JSON, _raw_json(data_set, query, now)
     result = execute(data_set, query, now=now)
     if as_csv:
-        return csvout.render(query, result.data), "text/csv; charset=utf-8"
-    body = orjson.dumps(payload(data_set, result.data), option=orjson.OPT_SORT_KEYS)
-    return body, "application/json"
+        return CSV, csvout.render_pieces(query, result.data)
+    return JSON, _json_pieces(payload(data_set, result.data))
 
 
-def _raw_body(data_set: DataSet, query, now) -> bytes:
+def _json_pieces(body: dict) -> Iterator[bytes]:
+    """``orjson.dumps(body, option=OPT_SORT_KEYS)``, byte for byte, in pieces of rows."""
+    rows = body["data"]
+    yield b'{"data":['
+    for start in range(0, len(rows), _ROWS_PER_PIECE):
+        text = orjson.dumps(rows[start : start + _ROWS_PER_PIECE], option=orjson.OPT_SORT_KEYS)
+        yield (b"," if start else b"") + text[1:-1]
+    rest = {key: value for key, value in body.items() if key != "data"}
+    if rest:  # after "data" in sorted order (the only other key is "warning")
+        yield b"]," + orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)[1:]
+    else:
+        yield b"]}"
+
+
+def _raw_json(data_set: DataSet, query, now) -> Iterator[bytes]:
     """``{"data": [...]}`` for a raw query, joined from the records' stored JSON text."""
-    texts = raw_json_texts(data_set, query, now=now)
-    body = b'{"data":[' + b",".join(texts) + b"]"
+    yield b'{"data":['
+    first = True
+    for batch in iter_raw_json_texts(data_set, query, now=now):
+        yield (b"" if first else b",") + b",".join(batch)
+        first = False
+    tail = b"]"
     if not data_set.published:
-        body += b',"warning":' + orjson.dumps(UNPUBLISHED_WARNING)
-    return body + b"}"
+        tail += b',"warning":' + orjson.dumps(UNPUBLISHED_WARNING)
+    yield tail + b"}"
+
+
+def _raw_csv(data_set: DataSet, query, now) -> Iterator[bytes]:
+    """The CSV of a raw query: its columns from the database, then its records in batches."""
+    columns = csvout.raw_columns(raw_keys(data_set, query, now=now))
+    records = (
+        orjson.loads(text)
+        for batch in iter_raw_json_texts(data_set, query, now=now)
+        for text in batch
+    )
+    return csvout.stream(columns, records)
 
 
 def legacy_read(request, name: str) -> HttpResponse:

@@ -4,6 +4,9 @@ Each function raises :class:`BodyError` carrying the exact response to send, so 
 view stays a straight line and nothing is stored when a body is refused.
 """
 
+import json
+import math
+import re
 import zlib
 
 import orjson
@@ -142,14 +145,70 @@ def is_json_content_type(request: HttpRequest) -> bool:
     return media == "application/json"
 
 
+# orjson reads a whole number below -2**63 or from 2**64 up as a float, silently:
+# 10**30 + 1 arrives as 1e30. The shortest such number has 19 digits (-2**63 - 1), so a
+# body without 19 digits in a row cannot hold one, and most bodies skip the second look.
+_LONG_DIGITS = re.compile(rb"\d{19}")
+# Python refuses to turn more than 4,300 digits into an int; far beyond any range we can
+# store, so such a number stands in as this (still refused, by name, in validation).
+_MAX_DIGITS = 4000
+_HUGE = 10**_MAX_DIGITS
+
+
+def _exact_int(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        return -_HUGE if text.startswith("-") else _HUGE
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number is infinity when parsed as double")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _exact_loads(body: bytes):
+    """The standard library's reading of ``body``: slower, but every whole number exact."""
+    return json.loads(
+        body, parse_int=_exact_int, parse_float=_finite_float, parse_constant=_no_constant
+    )
+
+
 def parse_json(body: bytes):
-    """Parse JSON (UTF-8, a leading byte-order mark tolerated) or raise BodyError."""
+    """Parse JSON (UTF-8, a leading byte-order mark tolerated) or raise BodyError.
+
+    Whole numbers come back exact whatever their size (see ``_LONG_DIGITS``), so that
+    validation can refuse those it cannot store instead of storing a rounded float.
+    """
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
+    long_digits = _LONG_DIGITS.search(body) is not None
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if long_digits:
+            # "number is infinity" may be a whole number of hundreds of digits, which the
+            # exact reading keeps (and validation then refuses by name); anything else
+            # fails there too and gets orjson's message.
+            try:
+                return _exact_loads(body)
+            except (ValueError, RecursionError):
+                pass
         raise BodyError(responses.error(f'Error parsing JSON: "{exc}"'))
+    if long_digits:
+        del parsed  # not both readings in memory at once
+        try:
+            parsed = _exact_loads(body)
+        except RecursionError:
+            # orjson reads 1,024 levels, the standard library somewhat fewer; no record
+            # nests at all, so refusing such a body loses nothing.
+            raise BodyError(responses.error('Error parsing JSON: "the JSON is nested too deeply"'))
+    return parsed
 
 
 def zero_bytes() -> BodyError:

@@ -129,6 +129,51 @@ def _existing(data_set: DataSet, record_ids: list[str]) -> list[tuple[datetime, 
     return found
 
 
+#: Records prepared, serialised and written at a time, and the most fields they may
+#: hold between them. A batch of any size then holds only one chunk's stored JSON, rows
+#: and rollup changes in memory at once (the write API's memory budget, see
+#: docs/api.md#size-limits), while a typical batch of a few thousand records still goes
+#: in one statement. Wide records make smaller chunks: memory follows fields, not records.
+STORE_CHUNK = 5000
+STORE_CHUNK_FIELDS = 200_000
+
+
+def _chunks(records: Iterable[PreparedRecord], size: int, fields: int):
+    chunk, held = [], 0
+    for record in records:
+        chunk.append(record)
+        held += len(record.data)
+        if len(chunk) >= size or held >= fields:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
+        yield chunk
+
+
+def _store_chunk(data_set: DataSet, chunk: list[PreparedRecord], now: datetime) -> None:
+    """Upsert one chunk and its rollup changes (inside the caller's transaction).
+
+    A record whose ``_id`` an earlier chunk of the same batch stored is found by
+    ``_existing`` like any stored record, so "later wins" holds across chunks too.
+    """
+    latest: dict[str, PreparedRecord] = {}
+    for record in chunk:
+        latest.pop(record.record_id, None)  # keep the order of last appearance
+        latest[record.record_id] = record
+    rows = _rows(data_set.pk, latest.values(), now)
+    delta = rollups.Delta(data_set.dimensions) if data_set.rollup else None
+    if delta is not None:
+        supplied = [r.record_id for r in latest.values() if not r.generated_id]
+        for day, old in _existing(data_set, supplied):
+            delta.add(old, day, -1)
+        for record in latest.values():
+            delta.add(record.data, periods.starts(record.timestamp)[1])
+    with connection.cursor() as cursor:
+        cursor.executemany(_upsert_sql(), rows)
+    if delta is not None:
+        rollups.apply(data_set, delta)
+
+
 def store_records(
     data_set: DataSet,
     records: Iterable[PreparedRecord],
@@ -140,31 +185,23 @@ def store_records(
     """Upsert prepared records by ``_id``; later records in the batch win. Returns the count.
 
     Records, rollups, the data set's version and the audit row change in one
-    transaction: a reader sees all of a batch or none of it.
+    transaction: a reader sees all of a batch or none of it. ``records`` may be a
+    generator: it is consumed :data:`STORE_CHUNK` records at a time, so a caller that
+    prepares records lazily never holds them all in their stored form.
     """
-    latest: dict[str, PreparedRecord] = {}
     count = 0
-    for record in records:
-        latest.pop(record.record_id, None)  # keep the order of last appearance
-        latest[record.record_id] = record
-        count += 1
-    rows = _rows(data_set.pk, latest.values(), now)
+    earliest = latest = None
     with transaction.atomic():
         _touch(data_set, now)
-        if rows:
-            delta = rollups.Delta(data_set.dimensions) if data_set.rollup else None
-            if delta is not None:
-                supplied = [r.record_id for r in latest.values() if not r.generated_id]
-                for day, old in _existing(data_set, supplied):
-                    delta.add(old, day, -1)
-                for record in latest.values():
-                    delta.add(record.data, periods.starts(record.timestamp)[1])
-            with connection.cursor() as cursor:
-                cursor.executemany(_upsert_sql(), rows)
-            if delta is not None:
-                rollups.apply(data_set, delta)
-            stamps = [r.timestamp for r in latest.values()]
-            _changed(data_set, min(stamps), max(stamps), source)
+        for chunk in _chunks(records, STORE_CHUNK, STORE_CHUNK_FIELDS):
+            count += len(chunk)
+            _store_chunk(data_set, chunk, now)
+            low = min(r.timestamp for r in chunk)
+            high = max(r.timestamp for r in chunk)
+            earliest = low if earliest is None else min(earliest, low)
+            latest = high if latest is None else max(latest, high)
+        if count:
+            _changed(data_set, earliest, latest, source)
         _audit(data_set, token, "append", count, source, now)
     return count
 

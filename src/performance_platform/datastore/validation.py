@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import jsonschema
 from dateutil import parser as dateutil_parser
+from django.conf import settings
 
 from . import periods
 
@@ -26,6 +27,8 @@ KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]+")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_ID_LENGTH = 512
 MAX_KEY_LENGTH = 200
+#: Fields a record may have when the ``WRITE_MAX_FIELDS`` setting is not available.
+MAX_FIELDS = 1000
 _ISO_DATETIME_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
 )
@@ -174,13 +177,36 @@ class PreparedRecord:
     generated_id: bool = False
 
 
+def canonical_instant(value: datetime) -> str:
+    """The one text of an instant that auto ids use: ``YYYY-MM-DDTHH:MM:SS[.f]Z`` in UTC.
+
+    The original built ids from timestamps as sent, so ``...Z`` and ``...+00:00`` gave two
+    records for one moment. Every form now becomes this one, which is the form the
+    documentation and most clients send, so their ids stay the original's. A fraction
+    of a second is kept without trailing zeros (``.5``, not ``.500000``).
+    """
+    value = value.astimezone(UTC)
+    text = value.replace(tzinfo=None, microsecond=0).isoformat()
+    if value.microsecond:
+        text += "." + f"{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
 def _stringify(value: object) -> str:
-    # Python-style text, as the original's auto ids used: True, None, 1.5.
+    # Python-style text, as the original's auto ids used: True, None, 1.5. A datetime is
+    # a timestamp field that has been read: one instant, one text.
+    if isinstance(value, datetime):
+        return canonical_instant(value)
     return str(value)
 
 
 def auto_id(record: dict, fields: list[str]) -> str:
-    """The original's auto id: standard base64 of the fields' values joined by '.'."""
+    """The original's auto id: standard base64 of the fields' values joined by '.'.
+
+    Timestamp fields must have been read already (:func:`parse_timestamp`) so that they
+    enter in their canonical form; one that could not be read enters as sent (its record
+    is refused anyway).
+    """
     joined = ".".join(_stringify(record[f]) for f in fields)
     return base64.b64encode(joined.encode("utf-8", "surrogatepass")).decode("ascii")
 
@@ -191,7 +217,13 @@ def _value_problem(key: str, value: object) -> str | None:
     if isinstance(value, float):  # JSON has no infinity or NaN (uploads could make them)
         return None if math.isfinite(value) else f"{key} has an invalid value"
     if isinstance(value, int):
-        return None if INT64_MIN <= value <= INT64_MAX else f"{key} has an invalid value"
+        if INT64_MIN <= value <= INT64_MAX:
+            return None
+        # Signed 64 bits: what both databases store and sum exactly as whole numbers.
+        return (
+            f"{key} is a whole number outside the range {INT64_MIN} to {INT64_MAX}, "
+            "so it cannot be stored exactly: send it as text"
+        )
     if isinstance(value, str):
         return f"{key} contains a NUL character" if "\x00" in value else None
     return f"{key} has an invalid value"
@@ -236,16 +268,46 @@ _TIMESTAMP_FORMAT_MESSAGE = {
 }
 
 
+def max_fields() -> int:
+    """The most fields a record may have: ``WRITE_MAX_FIELDS``, or :data:`MAX_FIELDS`
+    where Django is not set up (the benchmarks use this module on its own)."""
+    if settings.configured:
+        return getattr(settings, "WRITE_MAX_FIELDS", MAX_FIELDS)
+    return MAX_FIELDS
+
+
+def too_many_fields(items: list[dict], limit: int | None = None) -> list[str]:
+    """One message per record with more than ``limit`` fields (at most 10, then a count).
+
+    Checked before anything else, because every later step costs time and memory in
+    proportion to the fields: a record of 100,000 fields is refused having cost a count.
+    """
+    limit = max_fields() if limit is None else limit
+    wide = [(i, len(item)) for i, item in enumerate(items) if len(item) > limit]
+    messages = [
+        f"Record {i + 1} has {n} fields: a record may have at most {limit}" for i, n in wide[:10]
+    ]
+    if len(wide) > 10:
+        messages.append(f"... and {len(wide) - 10} more records with too many fields")
+    return messages
+
+
 def validate_records(
-    items: list[dict], *, schema: dict | None, auto_ids: list[str] | None
+    items: list[dict], *, schema: dict | None, auto_ids: list[str] | None, copy: bool = True
 ) -> tuple[list[dict], list[str]]:
     """Validate a batch; return the normalised records and the error messages.
 
     The messages come in the original's order: schema errors for every record, the
     auto-id error (one per batch), timestamp errors, then record errors. Any message
-    means the whole batch is refused.
+    means the whole batch is refused. Records with too many fields (see
+    :func:`too_many_fields`) are refused before any of those checks.
+
+    ``copy=False`` normalises the items themselves instead of copies: for a caller that
+    owns them (a freshly parsed request body), it saves a copy of every record.
     """
-    errors: list[str] = []
+    errors: list[str] = too_many_fields(items)
+    if errors:
+        return [], errors
     if schema is not None:
         validator = _validator_for(schema)
         for item in items:
@@ -254,7 +316,10 @@ def validate_records(
             except Exception as exc:  # a schema that fails at run time refuses the batch
                 errors.append(f"the data set's schema could not be applied: {exc}")
                 break
-    records = [dict(item) for item in items]
+    records = [dict(item) for item in items] if copy else items
+    # Timestamps are read before the ids are made (so equal instants make equal ids), but
+    # their messages still come after the auto-id message, as the original's did.
+    timestamp_errors = _read_timestamps(records)
     if auto_ids:
         for record in records:
             missing = [f for f in auto_ids if f not in record]
@@ -262,6 +327,18 @@ def validate_records(
                 errors.append("The following required id fields are missing: " + ", ".join(missing))
                 break
             record["_id"] = auto_id(record, auto_ids)
+    errors.extend(timestamp_errors)
+    for record in records:
+        problem = _record_problem(record)
+        if problem:
+            errors.append(problem)
+    return records, errors
+
+
+def _read_timestamps(records: list[dict]) -> list[str]:
+    """Replace each record's timestamp texts by UTC datetimes; the messages for those
+    that cannot be read (one per record: the last bad field's)."""
+    errors = []
     for record in records:
         problem = None
         for field in TIMESTAMP_FIELDS:
@@ -277,11 +354,7 @@ def validate_records(
                     problem = f"{raw} in the {field} field is not a valid date"
         if problem:
             errors.append(problem)
-    for record in records:
-        problem = _record_problem(record)
-        if problem:
-            errors.append(problem)
-    return records, errors
+    return errors
 
 
 def iso(value: datetime) -> str:
@@ -322,9 +395,12 @@ __all__ = [
     "PreparedRecord",
     "TimestampError",
     "auto_id",
+    "canonical_instant",
     "check_auto_ids",
     "check_schema",
     "is_valid_key",
+    "max_fields",
+    "too_many_fields",
     "parse_timestamp",
     "prepare_records",
     "validate_records",

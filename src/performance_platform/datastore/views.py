@@ -3,7 +3,7 @@
 from django.db import connection
 from django.views.decorators.csrf import csrf_exempt
 
-from . import openapi, read_api, responses, write_api
+from . import openapi, read_api, responses, softcache, write_api
 from .models import DataSet
 
 METHOD_NOT_ALLOWED = "The method is not allowed for the requested URL."
@@ -21,21 +21,28 @@ def method_not_allowed(allowed: list[str]):
 
 @csrf_exempt
 def status(request):
-    """``GET /_status``: the app is up and can reach its database."""
+    """``GET /_status``: the app is up and can reach its database; how its cache is.
+
+    Without the database nothing works: 503. Without the cache everything works, only
+    slower (see :mod:`.softcache`), so the app is still up: 200, ``"cache": "unavailable"``,
+    for monitoring to warn about rather than page anyone for.
+    """
     if request.method not in ("GET", "HEAD"):
         return method_not_allowed(["GET", "HEAD"])
+    cache_state = softcache.health()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:
         return responses.json_response(
-            {"status": "error", "message": "database unavailable"},
+            {"status": "error", "message": "database unavailable", "cache": cache_state},
             503,
             Cache_Control="no-cache",
             Access_Control_Allow_Origin="*",
         )
+    message = "app is up" if cache_state == "ok" else "app is up, without its cache"
     return responses.json_response(
-        {"status": "ok", "message": "app is up"},
+        {"status": "ok", "message": message, "cache": cache_state},
         200,
         Cache_Control="no-cache",
         Access_Control_Allow_Origin="*",

@@ -16,7 +16,7 @@ from .auth import MESSAGES, NO_BODY, SINGLE_MESSAGE, presented_token, write_hand
 from .models import DataSet
 from .periods import PERIOD_KEYS
 from .requestbody import BodyError
-from .validation import finish_record, validate_records
+from .validation import finish_record, iso, validate_records
 
 NOT_FOUND = "Could not find data_set_config"
 DEPRECATION = (
@@ -54,18 +54,30 @@ def append(request, data_set: DataSet, *, token, body, deprecated: bool = False)
         items = _as_items(body)
     except BodyError as exc:
         return exc.response
+    limit = settings.WRITE_MAX_RECORDS
+    if len(items) > limit:
+        # Before any record is looked at: the work and memory of a write grow with it.
+        return responses.error(
+            f"Too many records: a request may hold at most {limit}, this one holds "
+            f"{len(items)}. Send them in several requests",
+            413,
+            Cache_Control="no-cache",
+        )
     not_objects = [str(i + 1) for i, item in enumerate(items) if not isinstance(item, dict)]
     if not_objects:
         shown = ", ".join(not_objects[:10]) + (", …" if len(not_objects) > 10 else "")
         return responses.messages([f"Every item must be a JSON object; these are not: {shown}"])
     now = timezone.now()
+    # The parsed body is ours: normalise it in place, and finish each record only as
+    # storage takes it, so a large batch is never held in three forms at once.
     records, errors = validate_records(
-        items, schema=data_set.schema, auto_ids=data_set.auto_ids or None
+        items, schema=data_set.schema, auto_ids=data_set.auto_ids or None, copy=False
     )
     if errors:
         return responses.messages(errors)
-    prepared = [finish_record(r, now) for r in records]
-    if prepared:
+    if records:
+        now_iso = iso(now)
+        prepared = (finish_record(r, now, now_iso=now_iso) for r in records)
         storage.store_records(data_set, prepared, now=now, token=token, source="api")
     return responses.ok(DEPRECATION if deprecated else None)
 

@@ -13,13 +13,13 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.dashboards.module_types import CONTAINERS
+from performance_platform.datastore import softcache
 from performance_platform.datastore.models import DataSet
 from performance_platform.datastore.query.csvout import cell as csv_cell
 from performance_platform.kpis import catalogue
@@ -204,12 +204,17 @@ def cache_key(kind: str, dashboard: Dashboard, extra: str) -> str:
 
 
 def cached(key: str, build):
-    """``build()`` once per key (for PAGE_CACHE_SECONDS)."""
-    found = cache.get(key)
+    """``build()`` once per key (for PAGE_CACHE_SECONDS).
+
+    Through :mod:`~performance_platform.datastore.softcache`: when the cache is down or
+    slow the page is built every time, never refused, and a page too large to keep is
+    built every time too.
+    """
+    found = softcache.get(key)
     if found is not None:
         return found
     value = build()
-    cache.set(key, value, PAGE_CACHE_SECONDS)
+    softcache.put(key, value, PAGE_CACHE_SECONDS)
     return value
 
 

@@ -1,12 +1,17 @@
 """CSV output that opens correctly in a spreadsheet.
 
 ISO 8601 datetimes, a stable column order (group fields, then ``_start_at``/``_end_at``,
-then the values), nested ``values`` flattened into rows, a UTF-8 byte-order mark so
-spreadsheets read the encoding right, and text that could run as a formula escaped.
+then the values), nested ``values`` flattened into rows, and text that could run as a
+formula escaped.
+
+No byte-order mark: this is the data API's CSV, read by programs, and the original
+platform's had none (a mark makes the first column ``\ufeff_start_at`` to a CSV reader).
+The site's downloads for people (``site``'s ``.csv`` twins) add one for Excel themselves.
 """
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
 from .params import Query
 
@@ -41,13 +46,19 @@ def cell(value) -> str:
     return text
 
 
+def raw_columns(keys) -> list[str]:
+    """The columns of raw records holding ``keys``: the leading internal fields, the
+    others in alphabetical order, then ``_updated_at`` and the period fields."""
+    keys = set(keys)
+    first = [k for k in _FIRST_RAW if k in keys]
+    last = [k for k in _LAST_RAW if k in keys]
+    middle = sorted(keys - set(first) - set(last))
+    return first + middle + last
+
+
 def _columns(q: Query, rows: list[dict]) -> list[str]:
     if q.is_raw:
-        keys = {k for row in rows for k in row}
-        first = [k for k in _FIRST_RAW if k in keys]
-        last = [k for k in _LAST_RAW if k in keys]
-        middle = sorted(keys - set(first) - set(last))
-        return first + middle + last
+        return raw_columns(k for row in rows for k in row)
     columns = list(q.group_by)
     if q.period:
         columns += ["_start_at", "_end_at"]
@@ -57,24 +68,53 @@ def _columns(q: Query, rows: list[dict]) -> list[str]:
     return columns
 
 
-def _rows(q: Query, data: list[dict]) -> list[dict]:
+def _rows(q: Query, data: list[dict]):
     if q.period and q.group_by and not q.flatten:
-        flat = []
         for group in data:
             head = {f: group.get(f) for f in q.group_by}
             for bucket in group.get("values", []):
-                flat.append({**head, **bucket})
-        return flat
-    return data
+                yield {**head, **bucket}
+        return
+    yield from data
 
 
-def render(q: Query, data: list[dict]) -> bytes:
-    """The CSV bytes for a query's ``data``."""
-    rows = _rows(q, data)
-    columns = _columns(q, rows)
+#: Bytes gathered before a piece of CSV is handed on (see :func:`stream`).
+PIECE_BYTES = 64 * 1024
+
+
+def stream(columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
+    """The CSV of ``rows`` under ``columns``, as pieces of about :data:`PIECE_BYTES`.
+
+    Only the piece being written is held, whatever the number of rows. A row fills only
+    the cells of the keys it has: a column it lacks is an empty cell, and a record with a
+    few fields costs a few cells' work even beside one with thousands.
+    """
+    index = {column: i for i, column in enumerate(columns)}
+    blank = [""] * len(columns)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+        cells = blank.copy()
+        for key, value in row.items():
+            i = index.get(key)
+            if i is not None and value is not None:
+                cells[i] = cell(value)
+        writer.writerow(cells)
+        if out.tell() >= PIECE_BYTES:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue().encode("utf-8")
+
+
+def render_pieces(q: Query, data: list[dict]) -> Iterator[bytes]:
+    """The CSV of a query's ``data``, in pieces (see :func:`stream`)."""
+    columns = _columns(q, list(_rows(q, data))) if q.is_raw else _columns(q, [])
+    return stream(columns, _rows(q, data))
+
+
+def render(q: Query, data: list[dict]) -> bytes:
+    """The CSV bytes for a query's ``data``."""
+    return b"".join(render_pieces(q, data))

@@ -9,6 +9,7 @@ cells, so everything after the SQL is shared and the paths give identical respon
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -528,20 +529,58 @@ def _raw(data_set, q: Query, window: Window) -> list:
     return [_decode(row[0]) for row in _raw_rows(data_set, q, window)]
 
 
-def raw_json_texts(data_set, q: Query, *, now: datetime) -> list[bytes]:
-    """A raw query's records as the JSON text stored for each, for the HTTP layer to join.
+def _as_json_bytes(value) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)  # a driver that decoded it
+
+
+#: Rows fetched from the database at a time when a raw query is streamed: enough to keep
+#: round trips few, few enough that records of a thousand fields stay a few megabytes.
+RAW_FETCH = 200
+
+
+def iter_raw_json_texts(data_set, q: Query, *, now: datetime) -> Iterator[list[bytes]]:
+    """A raw query's records as the JSON text stored for each, :data:`RAW_FETCH` at a time.
 
     Records are stored as JSON with sorted keys, so the read API can send them without
-    decoding and re-encoding a thousand records per page (PostgreSQL's jsonb orders keys
-    its own way; the values are the same).
+    decoding and re-encoding them (PostgreSQL's jsonb orders keys its own way; the
+    values are the same). The rows come through a server-side cursor on PostgreSQL (a
+    plain one on SQLite, which steps through the result as it is read), so however
+    many records match, only one batch of them is in memory. The statement runs when
+    the first batch is asked for.
     """
     window = resolve_window(q, now)
-    out = []
-    for (value,) in _raw_rows(data_set, q, window):
-        if isinstance(value, str):
-            out.append(value.encode("utf-8"))
-        elif isinstance(value, bytes | bytearray | memoryview):
-            out.append(bytes(value))
-        else:  # a driver that decoded it already
-            out.append(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
-    return out
+    statement, params = sql.raw_sql(sql.dialect(), q, data_set.pk, window.start, window.end)
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(statement, params)
+        while rows := cursor.fetchmany(RAW_FETCH):
+            yield [_as_json_bytes(value) for (value,) in rows]
+    finally:
+        cursor.close()
+
+
+def raw_json_texts(data_set, q: Query, *, now: datetime) -> list[bytes]:
+    """Every text :func:`iter_raw_json_texts` gives, in one list."""
+    return [text for batch in iter_raw_json_texts(data_set, q, now=now) for text in batch]
+
+
+def raw_keys(data_set, q: Query, *, now: datetime) -> set[str]:
+    """Every field name in the records a raw query returns (the columns of its CSV).
+
+    Worked out by the database over the query's own rows, so the CSV's header can be
+    written before the first record is read.
+    """
+    window = resolve_window(q, now)
+    d = sql.dialect()
+    statement, params = sql.raw_sql(d, q, data_set.pk, window.start, window.end)
+    if d.pg:
+        keys = f"SELECT DISTINCT jsonb_object_keys(r.data) FROM ({statement}) AS r"
+    else:
+        keys = f"SELECT DISTINCT j.key FROM ({statement}) AS r, json_each(r.data) AS j"
+    with connection.cursor() as cursor:
+        cursor.execute(keys, params)
+        return {key for (key,) in cursor.fetchall()}
