@@ -6,7 +6,6 @@ view stays a straight line and nothing is stored when a body is refused.
 
 import json
 import math
-import re
 import zlib
 
 import orjson
@@ -148,7 +147,16 @@ def is_json_content_type(request: HttpRequest) -> bool:
 # orjson reads a whole number below -2**63 or from 2**64 up as a float, silently:
 # 10**30 + 1 arrives as 1e30. The shortest such number has 19 digits (-2**63 - 1), so a
 # body without 19 digits in a row cannot hold one, and most bodies skip the second look.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# Looked for by mapping every digit to "0" and everything else to " " (C speed: a regex
+# takes longer than orjson's whole parse), then finding 19 zeros in a row.
+_DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_NINETEEN = b"0" * 19
+
+
+def _has_long_digits(body: bytes) -> bool:
+    return _NINETEEN in body.translate(_DIGITS_ONLY)
+
+
 # Python refuses to turn more than 4,300 digits into an int; far beyond any range we can
 # store, so such a number stands in as this (still refused, by name, in validation).
 _MAX_DIGITS = 4000
@@ -182,12 +190,12 @@ def _exact_loads(body: bytes):
 def parse_json(body: bytes):
     """Parse JSON (UTF-8, a leading byte-order mark tolerated) or raise BodyError.
 
-    Whole numbers come back exact whatever their size (see ``_LONG_DIGITS``), so that
+    Whole numbers come back exact whatever their size (see ``_has_long_digits``), so that
     validation can refuse those it cannot store instead of storing a rounded float.
     """
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
-    long_digits = _LONG_DIGITS.search(body) is not None
+    long_digits = _has_long_digits(body)
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
