@@ -6,6 +6,7 @@ view stays a straight line and nothing is stored when a body is refused.
 
 import json
 import math
+import re
 import zlib
 
 import orjson
@@ -181,10 +182,20 @@ def _no_constant(name: str):
 
 
 def _exact_loads(body: bytes):
-    """The standard library's reading of ``body``: slower, but every whole number exact."""
+    """The standard library's reading of ``body``: slower, but every whole number exact.
+
+    Decoded as UTF-8 first, so that, like orjson, it reads no other encoding.
+    """
     return json.loads(
-        body, parse_int=_exact_int, parse_float=_finite_float, parse_constant=_no_constant
+        body.decode("utf-8"),
+        parse_int=_exact_int,
+        parse_float=_finite_float,
+        parse_constant=_no_constant,
     )
+
+
+# A \uD800-\uDFFF escape: orjson refuses a lone one, the standard library does not.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 def parse_json(body: bytes):
@@ -199,10 +210,12 @@ def parse_json(body: bytes):
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        if long_digits:
-            # "number is infinity" may be a whole number of hundreds of digits, which the
-            # exact reading keeps (and validation then refuses by name); anything else
-            # fails there too and gets orjson's message.
+        # "number is infinity" may be a whole number of hundreds of digits, which the
+        # exact reading keeps (and validation then refuses by name). orjson stopped at
+        # that number, so the exact reading must not let through what orjson would have
+        # refused further on: other encodings (it reads only UTF-8), NaN and infinite
+        # floats (refused by its hooks), and surrogate escapes (not tried at all).
+        if long_digits and "infinity" in str(exc) and not _SURROGATE_ESCAPE.search(body):
             try:
                 return _exact_loads(body)
             except (ValueError, RecursionError):
