@@ -129,3 +129,23 @@ def test_deep_nesting_beside_long_digits_is_a_400_not_a_500(client, data_set):
     response = post(client, body + b"}]")
     assert response.status_code == 400, response.content
     assert stored(data_set) == []
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b', "note": "\\ud800"',  # a lone surrogate, which orjson refuses
+        b', "ratio": NaN',
+        b', "ratio": 1e400',
+        b', "note": "\xff"',  # not UTF-8
+    ],
+)
+def test_the_exact_reading_lets_through_nothing_orjson_refuses(client, data_set, tail):
+    # orjson stops at the first number it reads as infinity; what follows it must still
+    # be refused as orjson would have refused it.
+    body = b'[{"_timestamp": "' + TS.encode() + b'", "count": ' + b"9" * 400 + tail + b"}]"
+    response = post(client, body)
+    assert response.status_code == 400, response.content
+    assert response.json()["status"] == "error"
+    assert response.json()["message"].startswith('Error parsing JSON: "')
+    assert stored(data_set) == []
