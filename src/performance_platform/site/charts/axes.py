@@ -108,7 +108,9 @@ class _Frame:
         ticks = self.axis.ticks
         if not ticks:
             return ""
-        cap = (self.right - self.left) / 2
+        # A label may take half the plot, and at least 100 units: a small screen's chart
+        # (340 wide) has a plot of about 160, where half would cut "17 Aug 2026" short.
+        cap = max((self.right - self.left) / 2, 100.0)
         sample = range(len(ticks)) if len(ticks) <= 24 else range(0, len(ticks), len(ticks) // 6)
         widest = max(
             _text_width(_safe_call(x_format, ticks[i][1], _default_x_label), SMALL_FONT_SIZE)

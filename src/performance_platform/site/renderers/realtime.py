@@ -1,4 +1,4 @@
-"""The ``realtime`` module: users online now, with a sparkline of the past 24 hours."""
+"""The ``realtime`` module: users online now, with a line chart of the past 24 hours."""
 
 from datetime import timedelta
 
