@@ -21,9 +21,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TIMEOUT = 120  # generous: the machine may be busy; a hang is still caught
 
 
-def run_cli(*args: str, stdin: bytes | None = None, cwd=ROOT) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, stdin: bytes | None = None, cwd=ROOT, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``performance-platform ARGS`` on the test database, killing it if it hangs."""
-    env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_tests(),
+        "LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "performance_platform.cli", *args],
         env=env,
@@ -81,6 +88,27 @@ def test_serve_refuses(args, message):
     assert_clean_failure(result, "")
     assert re.search(message, result.stderr), result.stderr
     assert result.returncode in (1, 2)
+
+
+def test_serve_refuses_both_static_options():
+    result = run_cli("serve", "--collectstatic", "--no-collectstatic", "--port", str(_free_port()))
+    assert_clean_failure(result, "not allowed with argument")
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SERVE_HEADER_TIMEOUT", "soon"),
+        ("SERVE_BODY_TIMEOUT", "0"),
+        ("SERVE_KEEPALIVE_TIMEOUT", "-5"),
+        ("SERVE_GRACEFUL_TIMEOUT", "1e9"),
+    ],
+)
+def test_serve_refuses_bad_timeouts(name, value):
+    result = run_cli("serve", "--no-collectstatic", "--port", str(_free_port()), env={name: value})
+    assert_clean_failure(result, f"{name} must be a number of seconds from 0.1 to 3600")
+    assert result.returncode == 1
 
 
 # --- tokens ------------------------------------------------------------------------------
