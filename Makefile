@@ -34,6 +34,15 @@ SITE_CSS := src/performance_platform/site/static/site/app.css
 $(SITE_CSS): node_modules/.installed $(wildcard src/performance_platform/site/scss/*.scss)
 	npm run --silent build
 
+# Static files (the stylesheet, GOV.UK Frontend's fonts, images and script), collected once
+# into var/static for `serve` (WhiteNoise serves them from there). Rebuilt when a source
+# changes; `serve` itself only builds them when they are missing.
+STATIC_MANIFEST := var/static/staticfiles.json
+STATIC_SOURCES := $(shell find src/performance_platform -path '*/static/*' -type f 2>/dev/null)
+$(STATIC_MANIFEST): $(VENV)/.installed $(SITE_CSS) $(STATIC_SOURCES)
+	$(PP) collectstatic --noinput --verbosity 0
+	@touch $@
+
 # Browser tests drive Debian's chromium: install it when it is missing. Where that cannot
 # be done (no apt-get, not root) print a note and carry on; nothing else needs it.
 chromium:
@@ -46,7 +55,7 @@ chromium:
 		|| echo "NOTE: could not install chromium (it needs apt-get and root): browser tests cannot run until 'apt-get install chromium' is done"; \
 	}
 
-install: $(VENV)/.installed node_modules/.installed $(SITE_CSS) chromium
+install: $(VENV)/.installed node_modules/.installed $(SITE_CSS) $(STATIC_MANIFEST) chromium
 
 run: install
 	$(PP) migrate --noinput

@@ -49,13 +49,26 @@ def _secret_key() -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
-        return key
+        pass
     except OSError:
         return secrets.token_urlsafe(50)
+    # Written whole under a name of our own, then linked into place: processes started
+    # at the same moment (several `serve`s) all end up with the one key, never half of it.
+    key = secrets.token_urlsafe(50)
+    draft = VAR_DIR / f".secret_key.{os.getpid()}"
+    try:
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return path.read_text().strip()  # another process was first: use its key
+        return key
+    except OSError:
+        return key
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 SECRET_KEY = _secret_key()

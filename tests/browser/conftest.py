@@ -69,7 +69,8 @@ def site(test_database, django_db_blocker):
     if not APP_CSS.is_file():
         pytest.fail(f"{APP_CSS} is missing: build the stylesheet first (npm run build)")
     with django_db_blocker.unblock():
-        # `serve` would collect static files itself; start_server skips that for speed.
+        # `make install` builds the static files; build them again here so the pages link
+        # what the sources hold now (start_server then starts with --no-collectstatic).
         call_command("collectstatic", interactive=False, verbosity=0)
         load_demo()
     try:
