@@ -96,6 +96,8 @@ def main(argv: list[str]) -> None:
         port=port,
         workers=workers,
         http=PROTOCOL,
+        # The tested configuration: Python's own event loop, even if uvloop is installed.
+        loop="asyncio",
         ws="none",
         # Django has no ASGI lifespan support; asking would log a warning on every start.
         lifespan="off",
