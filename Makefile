@@ -57,11 +57,14 @@ chromium:
 
 install: $(VENV)/.installed node_modules/.installed $(SITE_CSS) $(STATIC_MANIFEST) chromium
 
+# Quiet on purpose: the last lines printed are the addresses `serve` gives to open.
 run: install
-	$(PP) migrate --noinput
-	$(PP) load-demo
+	@echo "== Updating the database and loading the demo (var/performance-platform.sqlite3)"
+	@$(PP) migrate --noinput --verbosity 0
+	@$(PP) load-demo --verbosity 0
 	@# The worker runs transforms and freshness checks beside the server; it stops with it.
-	$(PP) worker & worker=$$!; \
+	@# It reports only errors here (the demo's data is old, so freshness warnings are noise).
+	@LOG_LEVEL=ERROR $(PP) worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PP) serve --host $(HOST) --port $(PORT)
 
