@@ -48,6 +48,15 @@ SITE_CSS := src/performance_platform/site/static/site/app.css
 $(SITE_CSS): node_modules/.installed $(wildcard src/performance_platform/site/scss/*.scss)
 	npm run --silent build
 
+# Static files (the stylesheet, GOV.UK Frontend's fonts, images and script), collected once
+# into var/static for `serve` (WhiteNoise serves them from there). Rebuilt when a source
+# changes; `serve` itself only builds them when they are missing.
+STATIC_MANIFEST := var/static/staticfiles.json
+STATIC_SOURCES := $(shell find src/performance_platform -path '*/static/*' -type f 2>/dev/null)
+$(STATIC_MANIFEST): $(VENV)/.installed $(SITE_CSS) $(STATIC_SOURCES)
+	$(PP) collectstatic --noinput --verbosity 0
+	@touch $@
+
 # Browser tests drive Debian's chromium: install it when it is missing. Where that cannot
 # be done (no apt-get, not root) print a note and carry on; nothing else needs it.
 chromium:
@@ -60,13 +69,16 @@ chromium:
 		|| echo "NOTE: could not install chromium (it needs apt-get and root): browser tests cannot run until 'apt-get install chromium' is done"; \
 	}
 
-install: $(VENV)/.installed node_modules/.installed $(SITE_CSS) chromium
+install: $(VENV)/.installed node_modules/.installed $(SITE_CSS) $(STATIC_MANIFEST) chromium
 
+# Quiet on purpose: the last lines printed are the addresses `serve` gives to open.
 run: install
-	$(PP) migrate --noinput
-	$(PP) load-demo
+	@echo "== Updating the database and loading the demo (var/performance-platform.sqlite3)"
+	@$(PP) migrate --noinput --verbosity 0
+	@$(PP) load-demo --verbosity 0
 	@# The worker runs transforms and freshness checks beside the server; it stops with it.
-	$(PP) worker & worker=$$!; \
+	@# It reports only errors here (the demo's data is old, so freshness warnings are noise).
+	@LOG_LEVEL=ERROR $(PP) worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PP) serve --host $(HOST) --port $(PORT)
 

@@ -5,7 +5,7 @@ Databases are real and fresh for each benchmark: SQLite is a new file in a tempo
 directory; PostgreSQL is a database (``pp_bench`` by default) dropped and created again on
 the server named by ``--postgres-url``. Both are migrated with ``performance-platform
 migrate`` exactly as an operator would, and servers are started with
-``performance-platform serve``, the production command (gunicorn).
+``performance-platform serve``, the production command (uvicorn).
 """
 
 import contextlib
@@ -203,7 +203,7 @@ def free_port() -> int:
 
 
 class Server:
-    """A running ``performance-platform serve`` (gunicorn) on a free port."""
+    """A running ``performance-platform serve`` (uvicorn) on a free port."""
 
     def __init__(self, db: Database, *, workers: int, extra_env: dict[str, str] | None = None):
         """``extra_env`` adds to (or overrides) the database's environment for the server,
@@ -213,7 +213,7 @@ class Server:
         self.workers = workers
         self.log_path = db.workdir / f"serve-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        # Own session, so stop() can end gunicorn and its workers by this process group.
+        # Own session, so stop() can end the server and its workers by this process group.
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -226,11 +226,12 @@ class Server:
                 str(self.port),
                 "--workers",
                 str(workers),
-                "--no-collectstatic",
+                # Static files are collected into the bench's own PP_VAR_DIR the first
+                # time (under serve's lock), so pages link the stylesheet as in production.
             ],
             env={**db.env(), **(extra_env or {})},
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,  # gunicorn's access log; one line a request
+            stdout=subprocess.DEVNULL,  # the access log; one line a request
             stderr=self._log,
             start_new_session=True,
         )

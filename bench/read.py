@@ -18,9 +18,9 @@ On PostgreSQL the tables are then ``VACUUM ANALYZE``d, as autovacuum would do sh
 after such a load; SQLite gets nothing (the platform never runs ``ANALYZE`` there).
 
 Then ``performance-platform serve`` runs with ``REDIS_URL`` pointing at one Redis
-database (``--redis-url``), so every gunicorn worker shares the cache, and each query is
-timed client-side (wall time from connecting to the last byte; gunicorn's sync workers
-close the connection after each response): **cold** after flushing that Redis database,
+database (``--redis-url``), so every server worker shares the cache, and each query is
+timed client-side (wall time from connecting to the last byte, on a new connection for
+each request): **cold** after flushing that Redis database,
 **warm** the same request again at once (answered from the cache), and, for reference,
 **304** the same request with ``If-None-Match``. Medians of ``--repeats`` rounds, after
 unmeasured warm-up requests; the queries take turns within each round.

@@ -1,8 +1,8 @@
 """Shared fixtures: data sets with tokens, and real `serve` processes on the test database.
 
 The whole suite runs once on SQLite and once on PostgreSQL (``make test``); the database
-is chosen by ``DATABASE_URL``. Server fixtures start gunicorn through the project's own
-``performance-platform serve`` command, pointed at the test database.
+is chosen by ``DATABASE_URL``. Server fixtures start the project's own
+``performance-platform serve`` command (uvicorn), pointed at the test database.
 """
 
 import os
@@ -88,9 +88,24 @@ class Server:
             self.process.kill()
 
 
-def start_server(extra_env: dict | None = None, workers: int = 2) -> Server:
-    """Start `serve` on a free port against the test database and wait until it answers."""
-    port = _free_port()
+def launch_server(
+    extra_env: dict | None = None,
+    workers: int = 2,
+    *,
+    static: str = "skip",
+    port: int | None = None,
+) -> Server:
+    """Start `serve` against the test database, without waiting for it to answer.
+
+    ``static``: ``"skip"`` (``--no-collectstatic``, for speed), ``"always"``
+    (``--collectstatic``) or ``"when-missing"`` (neither option: serve's default).
+    """
+    static_options = {
+        "skip": ["--no-collectstatic"],
+        "always": ["--collectstatic"],
+        "when-missing": [],
+    }[static]
+    port = port or _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for_tests(),
@@ -108,25 +123,36 @@ def start_server(extra_env: dict | None = None, workers: int = 2) -> Server:
             str(port),
             "--workers",
             str(workers),
-            "--no-collectstatic",
+            *static_options,
         ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(port, process)
-    deadline = time.monotonic() + 30
+    return Server(port, process)
+
+
+def wait_until_up(server: Server, *, ready_status: int = 200, timeout: float = 60) -> Server:
+    """Wait until ``/_status`` answers ``ready_status``; stop the server if it never does."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"serve exited with {process.returncode}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"serve exited with {server.process.returncode}")
         try:
-            if requests.get(f"{server.url}/_status", timeout=1).status_code == 200:
+            if requests.get(f"{server.url}/_status", timeout=1).status_code == ready_status:
                 return server
         except requests.RequestException:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     server.stop()
-    raise RuntimeError("serve did not start within 30 s")
+    raise RuntimeError(f"serve did not start within {timeout:.0f} s")
+
+
+def start_server(extra_env: dict | None = None, workers: int = 2, **options) -> Server:
+    """Start `serve` on a free port against the test database and wait until it answers."""
+    ready_status = options.pop("ready_status", 200)
+    return wait_until_up(launch_server(extra_env, workers, **options), ready_status=ready_status)
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,23 @@ import sys
 import pytest
 
 from performance_platform.datastore.models import DataSet, WriteToken
-from tests.conftest import ROOT, _free_port, database_url_for_tests
+from tests.conftest import ROOT, Server, _free_port, database_url_for_tests, wait_until_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 120  # generous: the machine may be busy; a hang is still caught
 
 
-def run_cli(*args: str, stdin: bytes | None = None, cwd=ROOT) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, stdin: bytes | None = None, cwd=ROOT, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``performance-platform ARGS`` on the test database, killing it if it hangs."""
-    env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_tests(),
+        "LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "performance_platform.cli", *args],
         env=env,
@@ -81,6 +88,27 @@ def test_serve_refuses(args, message):
     assert_clean_failure(result, "")
     assert re.search(message, result.stderr), result.stderr
     assert result.returncode in (1, 2)
+
+
+def test_serve_refuses_both_static_options():
+    result = run_cli("serve", "--collectstatic", "--no-collectstatic", "--port", str(_free_port()))
+    assert_clean_failure(result, "not allowed with argument")
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SERVE_HEADER_TIMEOUT", "soon"),
+        ("SERVE_BODY_TIMEOUT", "0"),
+        ("SERVE_KEEPALIVE_TIMEOUT", "-5"),
+        ("SERVE_GRACEFUL_TIMEOUT", "1e9"),
+    ],
+)
+def test_serve_refuses_bad_timeouts(name, value):
+    result = run_cli("serve", "--no-collectstatic", "--port", str(_free_port()), env={name: value})
+    assert_clean_failure(result, f"{name} must be a number of seconds from 0.1 to 3600")
+    assert result.returncode == 1
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -219,3 +247,50 @@ def test_import_config_really_works_for_a_good_file(tmp_path):
 def test_unknown_command():
     result = run_cli("frobnicate")
     assert_clean_failure(result, "Unknown command: 'frobnicate'")
+
+
+# --- what `serve` and `make run` print -------------------------------------------------
+
+
+def test_serve_prints_the_addresses_to_open_and_little_else(tmp_path):
+    """`make run` ends with `serve`: the addresses must be what a person reads last."""
+    port = _free_port()
+    out, err = tmp_path / "out", tmp_path / "err"
+    env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "LOG_LEVEL": "INFO"}
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "performance_platform.cli", "serve", "--port", str(port)]
+            + ["--workers", "2", "--no-collectstatic"],
+            env=env,
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            server = Server(port, process)
+            wait_until_up(server, timeout=TIMEOUT)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    base = f"http://127.0.0.1:{port}"
+    lines = out.read_text().splitlines()
+    assert lines[:6] == [
+        "Serving the Performance Platform (2 worker processes). Open:",
+        f"  Home page        {base}/performance",
+        f"  Services index   {base}/performance/services",
+        f"  Django admin     {base}/admin/",
+        f"  Data API (docs)  {base}/api/openapi.json",
+        "Press Ctrl+C to stop.",
+    ]
+    # After them, only the access log (the start-up checks' requests).
+    assert all('"GET /_status HTTP/1.1"' in line for line in lines[6:]), lines[6:]
+    # uvicorn's own start-up chatter (INFO) is left out; warnings and errors would show.
+    assert "Started server process" not in err.read_text()
+    assert "Uvicorn running" not in err.read_text()
+
+
+def test_load_demo_is_silent_at_verbosity_0():
+    result = run_cli("load-demo", "--verbosity", "0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""

@@ -85,3 +85,13 @@ def test_docs_links_point_at_files_and_headings_that_exist():
             assert linked.exists(), f"{page.name} links to missing {target}"
             if anchor and linked.suffix == ".md":
                 assert anchor in _anchors(linked), f"{page.name} links to {target}#{anchor}"
+
+
+def test_the_licence_is_an_spdx_expression_with_a_setuptools_that_reads_it():
+    """The table form (`license = { text = ... }`) makes every install print a warning."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    floor = [r for r in project["build-system"]["requires"] if r.startswith("setuptools")]
+    assert floor == ["setuptools>=77"]  # 77: the first to accept an SPDX `license`

@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -54,13 +55,26 @@ def _secret_key() -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
-        return key
+        pass
     except OSError:
         return secrets.token_urlsafe(50)
+    # Written whole under a name of our own, then linked into place: processes started
+    # at the same moment (several `serve`s) all end up with the one key, never half of it.
+    key = secrets.token_urlsafe(50)
+    draft = VAR_DIR / f".secret_key.{os.getpid()}"
+    try:
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return path.read_text().strip()  # another process was first: use its key
+        return key
+    except OSError:
+        return key
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 SECRET_KEY = _secret_key()
@@ -89,7 +103,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so static files get the policies too (an SVG is a document).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, which serves static files precompressed at collectstatic; above
+    # everything that makes a page or an API answer, so all of them are compressed.
+    "performance_platform.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,7 +204,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "performance_platform.site.storage.StaticFilesStorage"},
 }
 
 # --- Public site (front end) ---------------------------------------------------
@@ -213,6 +233,58 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS", "").spli
 # Trust X-Forwarded-Proto from the reverse proxy, so Django knows the request was HTTPS.
 if _env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS, only when the operator says the site is served over HTTPS: browsers then refuse
+# plain HTTP to it for HSTS_SECONDS. SecurityMiddleware sends it on HTTPS requests only
+# (behind a proxy, those it vouches for with BEHIND_HTTPS_PROXY).
+if _env_bool("SERVED_OVER_HTTPS", False):
+    SECURE_HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = False  # preloading is a commitment for the whole domain: not ours
+
+# Content-Security-Policy (django-csp): everything from this site, nothing inline, no
+# plugins, no framing, forms only to this site. Pages keep their scripts and styles in
+# static files (site/templates/site/base.html), and so does the Django admin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page uses any of these features, so
+# none is allowed, to the site or to anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Write API ---------------------------------------------------------------
 # What one write may hold: limits a server can serve. Chosen by measuring (`make bench`,

@@ -1,4 +1,4 @@
-"""WSGI entry point, used by gunicorn through ``performance-platform serve``."""
+"""WSGI entry point, for WSGI servers (``performance-platform serve`` uses ``asgi.py``)."""
 
 import os
 

@@ -1,6 +1,6 @@
 """Concurrent writers through real server processes lose no update.
 
-Two ``serve`` processes (two gunicorn workers each) on the test database take
+Two ``serve`` processes (two worker processes each) on the test database take
 overlapping batches from eight threads at once: the same days, the same dimension
 values, the same ``_id``s overwritten with different values, PATCHes of the same
 records, and fields no writer has sent before. Afterwards the rollups must equal a

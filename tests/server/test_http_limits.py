@@ -1,8 +1,8 @@
 """Hostile request bodies and headers, sent to real server processes over raw sockets.
 
-Each refusal must come back as a proper response (JSON where the application answers;
-gunicorn itself refuses some malformed requests before the application sees them) and
-must leave the database exactly as it was.
+Each refusal must come back as a proper response in the API's JSON envelope (whether the
+application answers, or the server refuses a malformed request before the application
+sees it) and must leave the database exactly as it was.
 """
 
 import gzip
@@ -259,10 +259,10 @@ def test_content_length_over_the_cap_is_refused_before_reading(capped_server, da
     ids=["letters", "negative", "float", "blank", "two-values", "with-chunked", "bad-te"],
 )
 def test_malformed_framing_is_refused(capped_server, data_set, headers):
-    # gunicorn refuses these before the application runs (request smuggling protection),
-    # with its own small HTML page; what matters is a 400 and nothing stored.
+    # The server refuses these before the application runs (request smuggling
+    # protection), in the API's envelope; and nothing is stored.
     response = send(capped_server, BATCH, extra=headers, content_length=False, half_close=True)
-    assert response.status == 400, response.body[:300]
+    assert_json_error(response, 400, "The request could not be read: ")
     assert_nothing_stored(data_set)
 
 
@@ -320,7 +320,7 @@ def test_invalid_utf8_on_put_is_refused(live_server_process, data_set):
         f"Bearer {TOKEN}extra".encode(),
         f"Bearer {TOKEN[:-1]}".encode(),
         f'Bearer {TOKEN}", "status": "ok'.encode(),
-        b"Bearer " + b"A" * 9000,  # over gunicorn's header field limit
+        b"Bearer " + b"A" * 9000,  # over the server's header line limit (8190 bytes)
         b"Bearer " + b"A" * 8000,
         b"",
         b"Bearer",
@@ -329,9 +329,11 @@ def test_invalid_utf8_on_put_is_refused(live_server_process, data_set):
 )
 def test_authorization_injection_is_refused(live_server_process, data_set, auth):
     response = send(live_server_process, BATCH, auth=auth)
-    # 400/431: gunicorn refused the malformed or oversized header; 401: the application
-    # refused the token.
+    # 400/431: the server refused the malformed or oversized header; 401: the application
+    # refused the token. Every one in the API's envelope.
     assert response.status in (400, 401, 431), (response.status, response.body[:300])
+    assert response.content_type == "application/json"
+    assert response.json()["status"] == "error"
     if response.status == 401:
         assert response.content_type == "application/json"
         assert response.headers.get("www-authenticate") == "bearer"

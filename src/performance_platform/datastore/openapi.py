@@ -67,6 +67,26 @@ _BODY_ERRORS = {
     ),
     "415": _json({"$ref": "#/components/schemas/Error"}, "Unsupported Content-Encoding"),
 }
+# What the HTTP server itself may answer to any request, before the application sees it
+# (see docs/api.md, "Errors from the server"); always in the Error envelope. The answers an
+# operation documents itself (a 400 with its own meaning, say) take precedence.
+_SERVER_ERRORS = {
+    "400": _json({"$ref": "#/components/schemas/Error"}, "The request could not be read"),
+    "408": _json(
+        {"$ref": "#/components/schemas/Error"}, "The request head or body did not arrive in time"
+    ),
+    "413": _json(
+        {"$ref": "#/components/schemas/Error"}, "The body is larger than the server accepts"
+    ),
+    "414": _json(
+        {"$ref": "#/components/schemas/Error"}, "The request target is longer than 4,094 bytes"
+    ),
+    "431": _json(
+        {"$ref": "#/components/schemas/Error"},
+        "A header is longer than 8,190 bytes, there are over 100, or the head is over 64 KiB",
+    ),
+    "500": _json({"$ref": "#/components/schemas/Error"}, "Internal server error"),
+}
 _QUERY_PARAMS = [
     {
         "name": "start_at",
@@ -159,6 +179,15 @@ _PATH_PARAMS = [
 @cache
 def document() -> dict:
     """Build the OpenAPI document (once per process)."""
+    doc = _paths_and_components()
+    for operations in doc["paths"].values():
+        for method, operation in operations.items():
+            if method != "parameters":
+                operation["responses"] = {**_SERVER_ERRORS, **operation["responses"]}
+    return doc
+
+
+def _paths_and_components() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {

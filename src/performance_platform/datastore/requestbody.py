@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from . import responses
 
 CONTENT_TYPE_MESSAGE = "ValidationError('Expected header: Content-type: application/json',)"
+#: A body whose framing broke (bad chunks, the client went away); the server says it too.
+UNREADABLE_BODY = "The request body could not be read: it is incomplete or malformed"
 _READ_CHUNK = 64 * 1024
 _INFLATE_CHUNK = 64 * 1024
 
@@ -28,14 +30,13 @@ class BodyError(Exception):
         self.response = response
 
 
+def too_large_message(limit: int, what: str = "the request body") -> str:
+    """The 413 message; the HTTP server uses it too, when it refuses a body before Django."""
+    return f"Request body too large: {what} is limited to {limit} bytes"
+
+
 def _too_large(limit: int, what: str) -> BodyError:
-    return BodyError(
-        responses.error(
-            f"Request body too large: {what} is limited to {limit} bytes",
-            413,
-            Cache_Control="no-cache",
-        )
-    )
+    return BodyError(responses.error(too_large_message(limit, what), 413, Cache_Control="no-cache"))
 
 
 def read_raw(request: HttpRequest) -> bytes:
@@ -53,9 +54,7 @@ def read_raw(request: HttpRequest) -> bytes:
         try:
             chunk = stream.read(_READ_CHUNK)
         except Exception:  # the server's reader: client went away, malformed chunks, ...
-            raise BodyError(
-                responses.error("The request body could not be read: it is incomplete or malformed")
-            )
+            raise BodyError(responses.error(UNREADABLE_BODY))
         if not chunk:
             break
         total += len(chunk)
@@ -65,22 +64,27 @@ def read_raw(request: HttpRequest) -> bytes:
     if total < declared:
         # The client closed its side early: the message is incomplete (RFC 9112 §8), so
         # it must not be processed even if the part received happens to be valid JSON.
-        raise BodyError(
-            responses.error(
-                f"The request body is shorter than its Content-Length "
-                f"({total} of {declared} bytes arrived)"
-            )
-        )
+        raise BodyError(responses.error(short_body_message(total, declared)))
     return b"".join(chunks)
+
+
+def short_body_message(received: int, declared: int) -> str:
+    """Why a body that ended before its Content-Length is refused (here and by the server)."""
+    return (
+        f"The request body is shorter than its Content-Length "
+        f"({received} of {declared} bytes arrived)"
+    )
 
 
 def _body_stream(request: HttpRequest, declared: int):
     """Where to read the body from.
 
-    Django reads a request without Content-Length as having no body, which would turn a
-    chunked upload into "zero bytes". When the server has already decoded the chunks and
-    marks the end of the input (``wsgi.input_terminated``, as gunicorn does), read it
-    directly; the size cap above still applies while reading.
+    Under ASGI (``serve``) the server has read the whole body already, chunked or not,
+    and the request reads from it. Under WSGI, Django reads a request without
+    Content-Length as having no body, which would turn a chunked upload into "zero
+    bytes"; when the WSGI server has decoded the chunks and marks the end of the input
+    (``wsgi.input_terminated``, as gunicorn does), read it directly. The size cap above
+    applies while reading either way.
     """
     meta = request.META
     if (

@@ -10,9 +10,23 @@ from django.http import HttpResponse
 JSON = "application/json"
 
 
+def json_bytes(payload) -> bytes:
+    """``payload`` as the API writes JSON: sorted keys (as the original's ``jsonify`` did)."""
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+
+
+def error_body(message: str) -> bytes:
+    """The bytes of ``{"status": "error", "message": ...}``, for answers sent outside Django.
+
+    The HTTP server (``performance_platform.server``) refuses some requests before Django
+    sees them; it answers in the same envelope as :func:`error`, built here.
+    """
+    return json_bytes({"status": "error", "message": message})
+
+
 def json_response(payload, status: int = 200, **headers) -> HttpResponse:
     """Serialise ``payload`` with sorted keys (as the original's ``jsonify`` did)."""
-    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+    body = json_bytes(payload)
     response = HttpResponse(body, status=status, content_type=JSON)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
