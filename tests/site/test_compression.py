@@ -120,6 +120,7 @@ def test_what_is_compressed_already_is_left_alone(media_type):
 
 
 def test_short_responses_are_left_alone(client):
-    response = client.get("/_status", **GZIP)  # 46 bytes: gzip would make it longer
+    response = client.get("/_status", **GZIP)  # about 60 bytes: gzip would make it longer
     assert "Content-Encoding" not in response
-    assert response.json() == {"status": "ok", "message": "app is up"}
+    assert len(response.content) < 200
+    assert response.json()["message"] == "app is up"
