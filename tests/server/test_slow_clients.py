@@ -167,4 +167,4 @@ def test_slow_clients_do_not_stop_the_server(slow_server, make_data_set):
         assert json.loads(response.body) == payload
 
     # And the server is still fine afterwards.
-    assert requests.get(status_url, timeout=5).json() == {"status": "ok", "message": "app is up"}
+    assert requests.get(status_url, timeout=5).json()["message"] == "app is up"
