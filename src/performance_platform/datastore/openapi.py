@@ -362,7 +362,14 @@ def _paths_and_components() -> dict:
             },
             "/{name}": {
                 "parameters": [
-                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        # The route's own pattern (urls.py): other names are other pages,
+                        # such as /sitemap.xml, not this operation.
+                        "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]+$"},
+                    }
                 ],
                 "get": {
                     "summary": "Legacy: query a data set by name (with ETags on errors too)",
