@@ -188,3 +188,24 @@ def _cache_not_resting():
     softcache._resting_until = 0.0
     yield
     softcache._resting_until = 0.0
+
+
+@pytest.fixture
+def make_user(db):
+    """Create an active user with a password and roles; returns the user.
+
+    ``roles`` is a list of ``(role, organisation)`` pairs (organisation None for a platform
+    admin); ``data_sets`` are given to the user as an uploader.
+    """
+    from performance_platform.accounts.models import DataSetAccess, Membership, User
+
+    def make(email="person@example.gov.uk", password="correct horse battery", roles=(), **fields):
+        data_sets = fields.pop("data_sets", ())
+        user = User.objects.create_user(email=email, password=password, **fields)
+        for role, organisation in roles:
+            Membership.objects.create(user=user, organisation=organisation, role=role)
+        for data_set in data_sets:
+            DataSetAccess.objects.create(user=user, data_set=data_set)
+        return user
+
+    return make

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "performance_platform.dashboards",
     "performance_platform.site",
     "performance_platform.configuration",
+    "performance_platform.onboarding",
     "performance_platform.demo",
 ]
 
@@ -131,6 +132,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "performance_platform.dashboards.context.manage",
             ],
         },
     },
@@ -182,6 +184,59 @@ else:
 
 # People sign in by email address; the model is ours so that later apps can refer to it.
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/manage/sign-in"
+LOGIN_REDIRECT_URL = "/manage"
+LOGOUT_REDIRECT_URL = "/manage/sign-in"
+# Where the site is, as people reach it: links in emails are made from it.
+SITE_URL = _env("SITE_URL", "http://127.0.0.1:8000")
+# Days an invitation's set-password link works.
+INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
+# Single sign-on by OpenID Connect (docs/operations.md#single-sign-on): off unless set.
+OIDC_ENABLED = _env_bool("OIDC_ENABLED", False)
+
+# --- Email ---------------------------------------------------------------------
+# EMAIL_PROVIDER chooses how mail leaves: "console" (printed by the server; the local
+# default), "file" (one file per message under EMAIL_FILE_PATH), "smtp" or "notify"
+# (GOV.UK Notify's REST API). Django 6.1's MAILERS setting holds the choice; the tests
+# replace it with the in-memory backend (Django's test set-up does).
+EMAIL_PROVIDER = _env("EMAIL_PROVIDER", "console")
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Performance Platform <noreply@localhost>")
+
+
+def mailer(provider: str) -> dict:
+    """The ``MAILERS["default"]`` entry for ``provider``, from the EMAIL_* variables."""
+    if provider == "file":
+        return {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": _env("EMAIL_FILE_PATH", str(VAR_DIR / "email"))},
+        }
+    if provider == "smtp":
+        return {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _env("EMAIL_HOST", "localhost"),
+                "port": _env_int("EMAIL_PORT", 25),
+                "username": _env("EMAIL_HOST_USER", "") or None,
+                "password": _env("EMAIL_HOST_PASSWORD", "") or None,
+                "use_tls": _env_bool("EMAIL_USE_TLS", False),
+                "timeout": _env_int("EMAIL_TIMEOUT", 10),
+            },
+        }
+    if provider == "notify":
+        return {
+            "BACKEND": "performance_platform.accounts.notify.NotifyEmailBackend",
+            "OPTIONS": {
+                "api_key": _env("NOTIFY_API_KEY", ""),
+                "template_id": _env("NOTIFY_TEMPLATE_ID", ""),
+                "base_url": _env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+            },
+        }
+    if provider == "locmem":
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+
+
+MAILERS = {"default": mailer(EMAIL_PROVIDER)}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

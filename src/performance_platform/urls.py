@@ -10,7 +10,7 @@ from performance_platform.kpis import views as kpi_views
 handler404 = "performance_platform.site.views.not_found"
 handler500 = "performance_platform.site.views.server_error"
 handler400 = "performance_platform.datastore.views.bad_request"
-handler403 = "performance_platform.datastore.views.permission_denied"
+handler403 = "performance_platform.site.views.forbidden"
 
 urlpatterns = [
     path("_status", data_views.status, name="status"),
@@ -35,6 +35,11 @@ urlpatterns = [
         name="record",
     ),
     re_path(r"^data-sets/(?P<name>[^/\x00]+)$", data_views.collection, name="collection"),
+    # The signed-in pages (/manage...) and getting a dashboard (/performance/get-a-dashboard),
+    # before the public site, whose /performance/<slug> would take the latter.
+    path("", include("performance_platform.accounts.urls")),
+    path("", include("performance_platform.dashboards.urls")),
+    path("", include("performance_platform.onboarding.urls")),
     # The public site: /, /performance..., /robots.txt, /sitemap.xml.
     path("", include("performance_platform.site.urls")),
     re_path(r"^(?P<name>[A-Za-z][A-Za-z0-9_]+)$", data_views.legacy_data_set, name="legacy"),

@@ -6,9 +6,11 @@ according to its type's options), and may carry dated annotations that are marke
 the charts covering their date.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from performance_platform.datastore.models import DataGroup, DataType
 
@@ -144,6 +146,12 @@ class Dashboard(models.Model):
         DataGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # When it was last published, and last unpublished: an unpublished dashboard's public
+    # URL answers 410 Gone rather than 404, because it was once there.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unpublished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The signer-off's comments when they last returned it from review (cleared on publish).
+    review_comments = models.TextField(max_length=2000, blank=True)
 
     objects = DashboardQuerySet.as_manager()
 
@@ -252,3 +260,47 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.text}"
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    """Preview links, with the filter that says which still work."""
+
+    def live(self, now=None) -> "PreviewLinkQuerySet":
+        """Links that have not been revoked and have not expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class PreviewLink(models.Model):
+    """An unlisted link to a dashboard that is not yet published.
+
+    The link carries a random token of 256 bits; only its SHA-256 is stored, so the links
+    cannot be read back from the database. A link can be revoked, and can expire.
+    """
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="preview_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Preview of {self.dashboard.slug} made {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_live(self, now=None) -> bool:
+        """Whether the link still works (not revoked, not expired)."""
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def is_site_path(path: str) -> bool:
-    """Whether ``path`` belongs to the public site (and so gets HTML error pages)."""
-    return path == pages.HOME_PATH or path.startswith(
-        (pages.HOME_PATH + "/", pages.HOME_PATH + ".")
+    """Whether ``path`` belongs to the site, public or signed-in (so gets HTML error pages)."""
+    return path in (pages.HOME_PATH, "/manage") or path.startswith(
+        (pages.HOME_PATH + "/", pages.HOME_PATH + ".", "/manage/")
     )
 
 
@@ -134,6 +134,16 @@ def not_found(request, exception=None):
         return data_views.not_found(request, exception)
     response = render(request, "site/404.html", status=404)
     return caching.finish(request, response, caching.ERROR_MAX_AGE)
+
+
+def forbidden(request, exception=None):
+    """403: HTML on the site's pages (a signed-in page the person may not use), the data
+    API's JSON everywhere else."""
+    if not is_site_path(request.path_info):
+        return data_views.permission_denied(request, exception)
+    response = render(request, "site/403.html", status=403)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def server_error(request):

@@ -1,0 +1,1 @@
+"""Getting a dashboard: the guidance page, the request form, and approving requests."""
