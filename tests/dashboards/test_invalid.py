@@ -2,10 +2,12 @@
 message naming the dashboard, the module and the option at fault."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from performance_platform.configuration.checks import ConfigError, validate
 from performance_platform.configuration.importer import import_config
+from performance_platform.dashboards.models import RESERVED_SLUGS, Dashboard
 
 from .helpers import (
     SOURCE,
@@ -491,3 +493,17 @@ def test_an_organisation_moved_out_of_a_loop_in_the_same_file_is_fine():
     import_config(doc)
     state = everything()["organisations"]
     assert ("home-office", "Home Office", "", "department", "hm-passport-office") in state
+
+
+@pytest.mark.parametrize("slug", sorted(RESERVED_SLUGS))
+def test_reserved_slugs_are_refused(tmp_path, before, slug):
+    """A dashboard cannot take the address of one of the site's own pages: the model's
+    check and the configuration file both refuse it, and nothing is stored."""
+    dashboard = Dashboard(slug=slug, title="Clash", dashboard_type="transaction")
+    with pytest.raises(ValidationError) as caught:
+        dashboard.full_clean()
+    assert "site's own pages" in str(caught.value)
+    doc = {"dashboards": [{"slug": slug, "title": "Clash", "dashboard_type": "transaction"}]}
+    message = refused(tmp_path, doc)
+    assert "site's own pages" in message
+    assert everything() == before

@@ -12,7 +12,13 @@ from datetime import date
 
 from django.db import transaction
 
-from performance_platform.dashboards.models import Annotation, Dashboard, Module, Organisation
+from performance_platform.dashboards.models import (
+    RESERVED_SLUGS,
+    Annotation,
+    Dashboard,
+    Module,
+    Organisation,
+)
 from performance_platform.dashboards.module_types import CONTAINERS
 from performance_platform.dashboards.schemas import ModuleError, check_links, check_module
 from performance_platform.datastore.models import DataGroup, DataType
@@ -121,6 +127,8 @@ def problems(doc: dict) -> list[str]:
         if slug is not None and slug in slugs:
             out.append(f"{where}: the same dashboard is also entry {slugs[slug]}")
         slugs.setdefault(slug, index)
+        if slug in RESERVED_SLUGS:
+            out.append(f"{where}: slug: {slug!r} is the address of one of the site's own pages")
         for field in ("slug", "kpi_group"):
             if _bad_slug(dash.get(field)):
                 out.append(f"{where}: {field}: use lower-case letters, digits and hyphens")

@@ -18,6 +18,11 @@ from .module_types import CONTAINERS
 
 SLUG = RegexValidator(r"^[a-z0-9][a-z0-9-]*\Z", "Use lower-case letters, digits and hyphens.")
 
+#: Slugs a dashboard may not take: the site's own pages under /performance/ have them.
+RESERVED_SLUGS = frozenset(
+    {"services", "other", "web-traffic", "accessibility", "get-a-dashboard", "preview"}
+)
+
 ORGANISATION_TYPES = [("department", "Ministerial department"), ("agency", "Agency or public body")]
 DASHBOARD_TYPES = [
     ("transaction", "Transaction"),
@@ -164,6 +169,10 @@ class Dashboard(models.Model):
     def clean(self) -> None:
         from .schemas import check_links
 
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": f"{self.slug!r} is the address of one of the site's own pages."}
+            )
         try:
             check_links(self.links)
         except ValueError as exc:

@@ -9,6 +9,7 @@ restarted if they die. Django is loaded by the workers, not here.
 
 import os
 import sys
+from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -70,24 +71,34 @@ def site_address(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def banner(base: str, workers: int) -> str:
-    """What ``serve`` prints once it listens: the pages to open, last."""
+def banner(base: str, workers: int, extra: str = "") -> str:
+    """What ``serve`` prints once it listens: the pages to open, last.
+
+    ``extra`` (the text of ``serve --banner FILE``) comes after the addresses, with
+    ``{base}`` replaced by the site's address.
+    """
     plural = "es" if workers != 1 else ""
-    return "\n".join(
-        [
-            f"Serving the Performance Platform ({workers} worker process{plural}). Open:",
-            f"  Home page        {base}/performance",
-            f"  Services index   {base}/performance/services",
-            f"  Django admin     {base}/admin/",
-            f"  Data API (docs)  {base}/api/openapi.json",
-            "Press Ctrl+C to stop.",
-        ]
-    )
+    lines = [
+        f"Serving the Performance Platform ({workers} worker process{plural}). Open:",
+        f"  Home page        {base}/performance",
+        f"  Services index   {base}/performance/services",
+        f"  Signed-in pages  {base}/manage",
+        f"  Django admin     {base}/admin/",
+        f"  Data API (docs)  {base}/api/openapi.json",
+    ]
+    lines += [line.replace("{base}", base) for line in extra.splitlines()]
+    return "\n".join([*lines, "Press Ctrl+C to stop."])
 
 
 def main(argv: list[str]) -> None:
     """Serve on ``argv``: host, port, workers (already checked by ``serve``)."""
     host, port, workers = argv[0], int(argv[1]), int(argv[2])
+    extra = ""
+    if len(argv) > 3:
+        try:
+            extra = Path(argv[3]).read_text(encoding="utf-8")
+        except OSError:
+            extra = ""  # a banner is a courtesy: serving must not depend on it
     timeouts = ServerSettings.from_environ()
     level = os.environ.get("LOG_LEVEL", "").strip() or "INFO"
     config = uvicorn.Config(
@@ -110,7 +121,7 @@ def main(argv: list[str]) -> None:
     )
     server = uvicorn.Server(config)
     sock = config.bind_socket()
-    print(banner(site_address(host, sock.getsockname()[1]), workers), flush=True)
+    print(banner(site_address(host, sock.getsockname()[1]), workers, extra), flush=True)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
     else:

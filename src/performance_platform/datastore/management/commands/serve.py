@@ -60,6 +60,12 @@ class Command(BaseCommand):
             "--workers",
             default=os.environ.get("WEB_CONCURRENCY", str(min(8, 2 * (os.cpu_count() or 1) + 1))),
         )
+        parser.add_argument(
+            "--banner",
+            default="",
+            help="A text file whose lines are printed after the addresses, with {base} "
+            "replaced by the site's address (`make run` prints the demo's sign-in so).",
+        )
         static = parser.add_mutually_exclusive_group()
         static.add_argument(
             "--collectstatic",
@@ -72,7 +78,9 @@ class Command(BaseCommand):
             help="Never collect static files, even if they are missing.",
         )
 
-    def handle(self, *args, host, port, workers, collectstatic, no_collectstatic, **options):
+    def handle(
+        self, *args, host, port, workers, collectstatic, no_collectstatic, banner, **options
+    ):
         try:
             port_number = int(port)
             if not 0 <= port_number <= 65535:
@@ -91,6 +99,8 @@ class Command(BaseCommand):
         if not no_collectstatic:
             collect_static(force=collectstatic)
         argv = [sys.executable, "-m", SERVER_MODULE, host, str(port_number), str(worker_count)]
+        if banner:
+            argv.append(str(Path(banner).resolve()))
         sys.stdout.flush()
         os.execv(sys.executable, argv)
 
