@@ -253,14 +253,17 @@ def test_unknown_command():
 
 
 def test_serve_prints_the_addresses_to_open_and_little_else(tmp_path):
-    """`make run` ends with `serve`: the addresses must be what a person reads last."""
+    """`make run` ends with `serve`: the addresses (and the demo's sign-in lines, from
+    --banner, with {base} filled in) must be what a person reads last."""
     port = _free_port()
     out, err = tmp_path / "out", tmp_path / "err"
+    banner = tmp_path / "banner.txt"
+    banner.write_text("Sign in as someone:\n  Sign in          {base}/manage/sign-in\n")
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "LOG_LEVEL": "INFO"}
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "performance_platform.cli", "serve", "--port", str(port)]
-            + ["--workers", "2", "--no-collectstatic"],
+            + ["--workers", "2", "--no-collectstatic", "--banner", str(banner)],
             env=env,
             cwd=ROOT,
             stdout=stdout,
@@ -275,16 +278,19 @@ def test_serve_prints_the_addresses_to_open_and_little_else(tmp_path):
             process.wait(timeout=30)
     base = f"http://127.0.0.1:{port}"
     lines = out.read_text().splitlines()
-    assert lines[:6] == [
+    assert lines[:9] == [
         "Serving the Performance Platform (2 worker processes). Open:",
         f"  Home page        {base}/performance",
         f"  Services index   {base}/performance/services",
+        f"  Signed-in pages  {base}/manage",
         f"  Django admin     {base}/admin/",
         f"  Data API (docs)  {base}/api/openapi.json",
+        "Sign in as someone:",
+        f"  Sign in          {base}/manage/sign-in",
         "Press Ctrl+C to stop.",
     ]
     # After them, only the access log (the start-up checks' requests).
-    assert all('"GET /_status HTTP/1.1"' in line for line in lines[6:]), lines[6:]
+    assert all('"GET /_status HTTP/1.1"' in line for line in lines[9:]), lines[9:]
     # uvicorn's own start-up chatter (INFO) is left out; warnings and errors would show.
     assert "Started server process" not in err.read_text()
     assert "Uvicorn running" not in err.read_text()
