@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from performance_platform.accounts import invitations
-from performance_platform.accounts.models import AuditEvent, User
+from performance_platform.accounts.models import AuditEvent
 
 from .conftest import PASSWORD, audit_actions
 
