@@ -23,7 +23,7 @@ def test_the_sign_in_page_is_a_govuk_form_with_csrf(client):
     assert 'content="noindex, nofollow"' in html
     assert "/manage/password-reset" in html
     # Single sign-on is off by default, so it is not offered.
-    assert "organisation&#x27;s account" not in html and "organisation's account" not in html
+    assert "organisation's account" not in html
 
 
 def test_a_person_signs_in_with_any_case_of_their_email_and_goes_to_manage(client, person):

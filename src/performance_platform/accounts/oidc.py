@@ -16,6 +16,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.http import Http404, HttpResponseRedirect
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -79,13 +80,21 @@ def refuse(request, reason: str) -> None:
 class OIDCBackend(OIDCAuthenticationBackend):
     """mozilla-django-oidc's backend, for our user model and our rules (see the module)."""
 
+    # mozilla-django-oidc reads every setting when the backend is made; Django makes every
+    # backend for every sign-in, and a password sign-in must not fetch the discovery
+    # document. So the provider's endpoints are read when first used.
+    OIDC_OP_TOKEN_ENDPOINT = property(lambda self: oidc_setting("OIDC_OP_TOKEN_ENDPOINT"))
+    OIDC_OP_USER_ENDPOINT = property(lambda self: oidc_setting("OIDC_OP_USER_ENDPOINT"))
+    OIDC_OP_JWKS_ENDPOINT = property(lambda self: oidc_setting("OIDC_OP_JWKS_ENDPOINT"))
+
     def __init__(self, *args, **kwargs):
-        # Django builds every backend for every sign-in; with single sign-on off there is
-        # nothing to configure, and a discovery URL must not be fetched for a password.
         self.enabled = settings.OIDC_ENABLED
         self.UserModel = User
-        if self.enabled:
-            super().__init__(*args, **kwargs)
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
+        self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
+        self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
+        # Keys come from the provider's JWKS, never from a setting.
+        self.OIDC_RP_IDP_SIGN_KEY = None
 
     @staticmethod
     def get_settings(attr, *args):
@@ -101,7 +110,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
             log.warning("Single sign-on refused: %s", error)
             refuse(request, "token")
             return None
-        except requests.RequestException as error:
+        except (requests.RequestException, ImproperlyConfigured) as error:
             log.warning("Single sign-on provider failed: %s", error)
             refuse(request, "provider")
             return None
@@ -165,21 +174,25 @@ class SignInView(OIDCAuthenticationRequestView):
     """Sends the person to their provider (404 when single sign-on is off)."""
 
     def __init__(self, *args, **kwargs):
-        if settings.OIDC_ENABLED:
-            super().__init__(*args, **kwargs)
-        else:
-            super(OIDCAuthenticationRequestView, self).__init__(*args, **kwargs)
+        # Not mozilla-django-oidc's __init__, which would read the discovery document.
+        super(OIDCAuthenticationRequestView, self).__init__(*args, **kwargs)
+        self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
 
     @staticmethod
     def get_settings(attr, *args):
         return oidc_setting(attr, *args)
 
     def get(self, request):
-        from django.http import Http404
-
         if not settings.OIDC_ENABLED:
             raise Http404("Single sign-on is off")
         request.session.pop(REFUSAL_KEY, None)
+        try:
+            # Made here, not in __init__, so a provider that is down gets a page, not a 500.
+            self.OIDC_OP_AUTH_ENDPOINT = oidc_setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        except ImproperlyConfigured as error:
+            log.warning("Single sign-on provider failed: %s", error)
+            refuse(request, "provider")
+            return HttpResponseRedirect(settings.LOGIN_REDIRECT_URL_FAILURE)
         return super().get(request)
 
 
@@ -191,8 +204,6 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return oidc_setting(attr, *args)
 
     def get(self, request):
-        from django.http import Http404
-
         if not settings.OIDC_ENABLED:
             raise Http404("Single sign-on is off")
         try:
