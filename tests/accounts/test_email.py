@@ -149,7 +149,8 @@ class FakeNotify:
                         "template": {
                             "id": body["template_id"],
                             "version": 1,
-                            "uri": f"{fake.url}/services/{SERVICE_ID}/templates/{body['template_id']}",
+                            "uri": f"{fake.url}/services/{SERVICE_ID}/templates/"
+                            + body["template_id"],
                         },
                         "scheduled_for": None,
                     },
