@@ -7,6 +7,10 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(autouse=True)
 def _page_settings(settings):
+    from django.core.cache import cache
+
+    # Rate-limit counts live in the cache: each test starts with none.
+    cache.clear()
     settings.ALLOWED_HOSTS = ["*"]
     # Pages are rendered without running collectstatic, so no manifest exists.
     settings.STORAGES = {

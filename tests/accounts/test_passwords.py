@@ -182,3 +182,25 @@ def test_a_weak_password_is_refused_and_nothing_changes(client, invited, mailout
     assert not invited.has_usable_password()
     assert "_auth_user_id" not in client.session
     assert not AuditEvent.objects.filter(action="password.set").exists()
+
+
+def test_one_address_gets_at_most_three_reset_emails_an_hour(client, person, mailoutbox):
+    pages = [
+        client.post("/manage/password-reset", {"email": person.email}, follow=True)
+        for _ in range(5)
+    ]
+    assert len(mailoutbox) == 3
+    # The page says the same every time, so it tells nothing.
+    assert {p.redirect_chain[-1][0] for p in pages} == {"/manage/password-reset/sent"}
+
+
+def test_one_client_asking_too_often_is_told_to_wait(client, mailoutbox):
+    codes = [
+        client.post("/manage/password-reset", {"email": f"n{n}@example.gov.uk"}).status_code
+        for n in range(21)
+    ]
+    assert codes == [302] * 20 + [429]
+    page = client.post("/manage/password-reset", {"email": "x@example.gov.uk"})
+    assert page.status_code == 429
+    assert "Try again in an hour" in page.content.decode()
+    assert page["Retry-After"] == "3600"

@@ -22,13 +22,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from . import audit, oidc
+from .clients import client_ip
 from .forms import PasswordResetForm, SetPasswordForm, SignInForm
 from .invitations import invitation_tokens
 from .models import User
 
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Password-reset emails: at most this many to one address, and requests from one client,
+# an hour. Over the first, the page says what it always says and no email goes (so the
+# form cannot flood someone's inbox, nor tell who has an account); over the second, the
+# client is told to wait.
+RESET_EMAILS_PER_ADDRESS = "3/h"
+RESETS_PER_CLIENT = "20/h"
 
 
 def safe_next(value: str | None) -> str | None:
@@ -89,7 +97,27 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-sent")
 
+    def post(self, request, *args, **kwargs):
+        if is_ratelimited(
+            request,
+            group="accounts.password-reset.client",
+            key=lambda group, request: client_ip(request) or "unknown",
+            rate=RESETS_PER_CLIENT,
+            increment=True,
+        ):
+            return too_many_requests(request)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
+        address = form.cleaned_data["email"].lower()
+        if is_ratelimited(
+            self.request,
+            group="accounts.password-reset.address",
+            key=lambda group, request: address,
+            rate=RESET_EMAILS_PER_ADDRESS,
+            increment=True,
+        ):
+            return HttpResponseRedirect(self.get_success_url())
         # Links in the email are made from SITE_URL, not from the request's Host header,
         # which a client chooses.
         self.extra_email_context = {
@@ -154,6 +182,14 @@ def set_password(request, uidb64: str, token: str):
             login(request, user, backend=PASSWORD_BACKEND)
         return HttpResponseRedirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/set_password.html", {"form": form, "invited": user})
+
+
+def too_many_requests(request):
+    """429: this client has asked too often; it says to wait."""
+    response = render(request, "accounts/too_many_requests.html", status=429)
+    response["Cache-Control"] = "private, no-store"
+    response["Retry-After"] = "3600"
+    return response
 
 
 def locked_out(request, original_response=None, credentials=None):
