@@ -339,6 +339,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and _env_bool("SECURE_COOKIES", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# A form sent without a valid CSRF token gets a GOV.UK page saying nothing changed.
+CSRF_FAILURE_VIEW = "performance_platform.accounts.views.csrf_failure"
 # Origins allowed to post forms when behind a proxy, e.g. "https://performance.example".
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 # Trust X-Forwarded-Proto from the reverse proxy, so Django knows the request was HTTPS.

@@ -132,6 +132,9 @@ def test_sign_in_without_a_csrf_token_is_refused(csrf_client, person):
     csrf_client.get("/manage/sign-in")  # has the cookie, but posts no token
     response = csrf_client.post("/manage/sign-in", {"username": person.email, "password": PASSWORD})
     assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your form was not sent" in html
+    assert "Nothing has been changed" in html
     assert "_auth_user_id" not in csrf_client.session
     assert not AuditEvent.objects.exists()
 

@@ -184,6 +184,14 @@ def set_password(request, uidb64: str, token: str):
     return render(request, "accounts/set_password.html", {"form": form, "invited": user})
 
 
+def csrf_failure(request, reason: str = ""):
+    """403 for a form sent without a valid CSRF token (``CSRF_FAILURE_VIEW``): a GOV.UK
+    page that says nothing changed and what to do, instead of Django's plain one."""
+    response = render(request, "accounts/csrf_failure.html", status=403)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def too_many_requests(request):
     """429: this client has asked too often; it says to wait."""
     response = render(request, "accounts/too_many_requests.html", status=429)
