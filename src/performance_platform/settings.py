@@ -7,6 +7,7 @@ generated secret key, both kept under ``./var/``.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -90,6 +91,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Lock-out after repeated failed sign-ins; its migrations run with ours.
+    "axes",
     "performance_platform.accounts",
     "performance_platform.datastore",
     "django_tasks_db",
@@ -117,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "performance_platform.urls"
@@ -191,8 +196,59 @@ LOGOUT_REDIRECT_URL = "/manage/sign-in"
 SITE_URL = _env("SITE_URL", "http://127.0.0.1:8000")
 # Days an invitation's set-password link works.
 INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
-# Single sign-on by OpenID Connect (docs/operations.md#single-sign-on): off unless set.
+# Seconds a password-reset link works (Django's own setting): one hour.
+PASSWORD_RESET_TIMEOUT = _env_int("PASSWORD_RESET_TIMEOUT", 3600)
+
+# --- Sign-in: lock-out (django-axes) -------------------------------------------
+# After AXES_FAILURE_LIMIT failed sign-ins for one email address from one client address,
+# that pair is locked out for AXES_COOLOFF_MINUTES (each further try while locked starts
+# the wait again). A successful sign-in clears the count.
+AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_float("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "performance_platform.accounts.clients.lockout_username"
+AXES_LOCKOUT_CALLABLE = "performance_platform.accounts.views.locked_out"
+# The client's address: REMOTE_ADDR, or the proxy's X-Forwarded-For entry only when
+# TRUST_X_FORWARDED_FOR says a proxy we trust sets it (accounts/clients.py).
+AXES_CLIENT_IP_CALLABLE = "performance_platform.accounts.clients.client_ip"
+# Never the passwords tried: axes keeps only the email address and the client.
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1", "new_password2"]
+# Whether X-Forwarded-For is believed: only behind a reverse proxy that sets it (and
+# removes any the client sent). Off by default: a client could name any address.
+TRUST_X_FORWARDED_FOR = _env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Sign-in: single sign-on by OpenID Connect (mozilla-django-oidc) -------------
+# Off unless OIDC_ENABLED; docs/operations.md#single-sign-on-oidc says how to set it up.
 OIDC_ENABLED = _env_bool("OIDC_ENABLED", False)
+OIDC_RP_CLIENT_ID = _env("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+# The provider's endpoints: each one set, or read from OIDC_DISCOVERY_URL (the provider's
+# /.well-known/openid-configuration) the first time one is needed, never at start-up.
+OIDC_DISCOVERY_URL = _env("OIDC_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = _env("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = _env("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = _env("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = _env("OIDC_JWKS_ENDPOINT", "")
+# Whether a person the provider vouches for, with no account here, gets one (with no
+# role). Off: only invited people can sign in.
+OIDC_CREATE_USERS = _env_bool("OIDC_CREATE_USERS", False)
+OIDC_CREATE_USER = OIDC_CREATE_USERS
+OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10)
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/manage/sign-in/refused"
+
+# Axes first (it refuses a locked-out client before any password is checked), then
+# passwords, then single sign-on (which only answers its own callback).
+AUTHENTICATION_BACKENDS = [
+    "performance_platform.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "performance_platform.accounts.oidc.OIDCBackend",
+]
 
 # --- Email ---------------------------------------------------------------------
 # EMAIL_PROVIDER chooses how mail leaves: "console" (printed by the server; the local
@@ -283,6 +339,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and _env_bool("SECURE_COOKIES", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# A form sent without a valid CSRF token gets a GOV.UK page saying nothing changed.
+CSRF_FAILURE_VIEW = "performance_platform.accounts.views.csrf_failure"
 # Origins allowed to post forms when behind a proxy, e.g. "https://performance.example".
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 # Trust X-Forwarded-Proto from the reverse proxy, so Django knows the request was HTTPS.

@@ -333,3 +333,39 @@ def test_each_homepage_count_leads_to_its_list(visit, link, path):
     assert page.locator("#result-summary strong").inner_text() == count
     assert page.locator("#dashboards li").count() == int(count)
     visit.check(f"list-{path}")
+
+
+def test_the_sign_in_pages(visit):
+    """Sign-in, its error summary, password reset, and a broken invitation link: GOV.UK
+    pages that axe passes, with JavaScript and without."""
+    visit.goto("/manage/sign-in")
+    page = visit.page
+    assert page.locator("h1").inner_text() == "Sign in"
+    visit.check("sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert "Enter your email address" in summary.inner_text()
+    assert (
+        summary.get_by_role("link", name="Enter your email address").get_attribute("href")
+        == "#id_username"
+    )
+    visit.check("sign-in-errors")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    page.wait_for_url(re.compile(r"/manage/password-reset$"))
+    assert page.locator("h1").inner_text() == "Reset your password"
+    visit.check("password-reset")
+    page.get_by_label("Email address").fill("nobody@example.gov.uk")
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_url(re.compile(r"/manage/password-reset/sent$"))
+    assert page.locator("h1").inner_text() == "Check your email"
+    visit.check("password-reset-sent")
+    visit.goto("/manage/set-password/MQ/forged-link", status=404)
+    assert page.locator("h1").inner_text() == "This invitation link does not work"
+    visit.check("invitation-invalid")
+
+
+def test_the_sign_in_page_on_a_phone(phone):
+    phone.goto("/manage/sign-in")
+    check_layout(phone, charts=False)
+    phone.check("phone-sign-in")

@@ -1,10 +1,11 @@
-"""Users in the Django admin (platform staff only), by email address."""
+"""Users, their roles and data sets, and the audit trail in the Django admin (platform
+staff only). The audit trail is read-only: rows are written by the platform, never by hand."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import User
+from .models import AuditEvent, DataSetAccess, Membership, User
 
 
 class UserCreateForm(UserCreationForm):
@@ -21,6 +22,26 @@ class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class MembershipInline(admin.TabularInline):
+    """The person's roles, each in an organisation (none for a platform admin)."""
+
+    model = Membership
+    extra = 0
+    fields = ("role", "organisation", "created_at")
+    readonly_fields = ("created_at",)
+
+
+class DataSetAccessInline(admin.TabularInline):
+    """The data sets the person may upload to, as a data uploader."""
+
+    model = DataSetAccess
+    fk_name = "user"
+    extra = 0
+    fields = ("data_set", "granted_by", "created_at")
+    readonly_fields = ("granted_by", "created_at")
+    raw_id_fields = ("data_set",)
 
 
 @admin.register(User)
@@ -51,3 +72,29 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "name")
     ordering = ("email",)
+    inlines = (MembershipInline, DataSetAccessInline)
+
+    def get_inlines(self, request, obj):
+        # Roles and data sets are given once the person exists: the add page asks only
+        # for who they are (as Django's own user admin does with permissions).
+        return self.inlines if obj is not None else ()
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail: filterable, searchable, and not to be added to, edited or deleted."""
+
+    list_display = ("at", "actor_email", "action", "target_type", "target_repr", "ip_address")
+    list_filter = ("action", "target_type", ("at", admin.DateFieldListFilter))
+    search_fields = ("actor_email", "target_repr", "target_id", "action")
+    date_hierarchy = "at"
+    ordering = ("-at", "-pk")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 
+from .clients import client_ip
 from .models import AuditEvent, User
 
 #: The actions recorded, by name, with the words the audit page shows for them. Apps add
@@ -46,11 +47,6 @@ ACTIONS: dict[str, str] = {
     "request.decline": "Declined a dashboard request",
     "upload": "Uploaded a spreadsheet",
 }
-
-
-def client_ip(request) -> str | None:
-    """The client's address as the server saw it (no proxy header is trusted here)."""
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
 
 
 def record(
