@@ -93,9 +93,10 @@ class WriteTokenAdmin(admin.ModelAdmin):
 
 @admin.register(WriteAudit)
 class WriteAuditAdmin(admin.ModelAdmin):
-    list_display = ["at", "data_set", "action", "record_count", "token_label", "source"]
+    list_display = ["at", "data_set_name", "action", "record_count", "token_label", "source"]
     list_filter = ["action", "source"]
-    search_fields = ["data_set__name", "token_label"]
+    # The copied name: it still finds the rows of a data set that has been deleted.
+    search_fields = ["data_set_name", "token_label"]
     date_hierarchy = "at"
 
     def has_add_permission(self, request):
