@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from . import rollups
+from .admin_audit import AuditedAdmin
 from .models import DataGroup, DataSet, DataType, WriteAudit, WriteToken, generate_token, hash_token
 
 
@@ -25,7 +26,8 @@ class WriteTokenInline(admin.TabularInline):
 
 
 @admin.register(DataSet)
-class DataSetAdmin(admin.ModelAdmin):
+class DataSetAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_name = "data_set"
     list_display = [
         "name",
         "data_group",
