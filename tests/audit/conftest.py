@@ -14,11 +14,11 @@ def org(db):
 
 
 @pytest.fixture
-def admin_user(make_user):
+def platform_admin(make_user):
     return make_user(email="admin@example.gov.uk", roles=[(Role.PLATFORM_ADMIN, None)])
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
+def platform_client(client, platform_admin):
+    client.force_login(platform_admin)
     return client

@@ -66,12 +66,12 @@ def test_an_inactive_platform_admin_is_not_let_in(client, make_user):
     assert response["Location"].startswith("/manage/sign-in")
 
 
-def test_admins_see_every_event_newest_first_in_words(admin_client, admin_user, org):
+def test_admins_see_every_event_newest_first_in_words(platform_client, platform_admin, org):
     now = datetime.now(UTC)
-    event("sign_in", actor=admin_user, at=now - timedelta(hours=2))
+    event("sign_in", actor=platform_admin, at=now - timedelta(hours=2))
     event(
         "dashboard.status",
-        actor=admin_user,
+        actor=platform_admin,
         target_type="dashboard",
         target_id=7,
         target_repr="Renew a passport",
@@ -81,7 +81,7 @@ def test_admins_see_every_event_newest_first_in_words(admin_client, admin_user, 
     )
     event("config.import", target_type="configuration", detail={"file": "prod.yaml"}, at=now)
 
-    response = admin_client.get(URL)
+    response = platform_client.get(URL)
 
     assert response.status_code == 200
     assert response.context["nav"] == "audit"
@@ -98,20 +98,20 @@ def test_admins_see_every_event_newest_first_in_words(admin_client, admin_user, 
     assert "Signed in" in found[2]
 
 
-def test_details_are_escaped(admin_client):
+def test_details_are_escaped(platform_client):
     event(target_repr="<script>alert(1)</script>", detail={"note": "<b>bold</b>"})
-    text = body(admin_client.get(URL))
+    text = body(platform_client.get(URL))
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<b>bold</b>" not in text
 
 
-def test_the_trail_is_paginated_and_pages_keep_the_filters(admin_client):
+def test_the_trail_is_paginated_and_pages_keep_the_filters(platform_client):
     for n in range(120):
         event("token.create", target_repr=f"token-{n:03}")
     event("sign_in")
 
-    first = admin_client.get(URL, {"action": "token.create"})
+    first = platform_client.get(URL, {"action": "token.create"})
     assert first.status_code == 200
     assert len(rows(first)) == 50
     assert "token-119" in rows(first)[0]
@@ -119,21 +119,21 @@ def test_the_trail_is_paginated_and_pages_keep_the_filters(admin_client):
     assert 'class="govuk-pagination"' in body(first)
     assert "?action=token.create&amp;page=2" in body(first)
 
-    third = admin_client.get(URL, {"action": "token.create", "page": "3"})
+    third = platform_client.get(URL, {"action": "token.create", "page": "3"})
     assert "token-000" in rows(third)[-1]
     assert len(rows(third)) == 20
     assert 'rel="next"' not in body(third) and 'rel="prev"' in body(third)
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999999", "1e9", "\x00"])
-def test_a_bad_page_number_shows_a_page_not_an_error(admin_client, page):
+def test_a_bad_page_number_shows_a_page_not_an_error(platform_client, page):
     event("sign_in")
-    response = admin_client.get(URL, {"page": page})
+    response = platform_client.get(URL, {"page": page})
     assert response.status_code == 200
     assert len(rows(response)) == 1
 
 
-def test_filters_narrow_the_trail(admin_client, make_user, org):
+def test_filters_narrow_the_trail(platform_client, make_user, org):
     other = Organisation.objects.create(slug="dwp", name="DWP", type="department")
     jo = make_user(email="jo@example.gov.uk")
     now = datetime.now(UTC)
@@ -155,7 +155,7 @@ def test_filters_narrow_the_trail(admin_client, make_user, org):
     event("token.create", actor=jo, target_type="writetoken", target_repr="C", at=now)
 
     def targets(**filters):
-        response = admin_client.get(URL, filters)
+        response = platform_client.get(URL, filters)
         assert response.status_code == 200, body(response)
         return sorted(
             re.search(r"(?:Dashboard|Write token) (\w)", r).group(1) for r in rows(response)
@@ -174,9 +174,9 @@ def test_filters_narrow_the_trail(admin_client, make_user, org):
     assert targets(action="sign_in") == []
 
 
-def test_the_filter_form_offers_the_actions_in_words_and_keeps_the_values(admin_client):
+def test_the_filter_form_offers_the_actions_in_words_and_keeps_the_values(platform_client):
     event("sign_in", target_type="user")
-    response = admin_client.get(URL, {"action": "sign_in", "email": "x@y"})
+    response = platform_client.get(URL, {"action": "sign_in", "email": "x@y"})
     text = body(response)
     assert '<option value="sign_in" selected>Signed in</option>' in text
     assert '<option value="upload">Uploaded a spreadsheet</option>' in text
@@ -205,9 +205,9 @@ def test_the_filter_form_offers_the_actions_in_words_and_keeps_the_values(admin_
         ({"email": "jo\x00@example.gov.uk"}, "email", "Null characters are not allowed"),
     ],
 )
-def test_bad_filters_get_a_clear_message_not_an_error(admin_client, filters, field, message):
+def test_bad_filters_get_a_clear_message_not_an_error(platform_client, filters, field, message):
     event("sign_in", target_repr="should-not-show")
-    response = admin_client.get(URL, filters)
+    response = platform_client.get(URL, filters)
     assert response.status_code == 400
     text = body(response)
     assert "There is a problem" in text
@@ -219,9 +219,9 @@ def test_bad_filters_get_a_clear_message_not_an_error(admin_client, filters, fie
     assert text.count("<title>") == 1 and "<title>Error: Audit trail" in text
 
 
-def test_an_empty_trail_says_so(admin_client):
-    response = admin_client.get(URL)
+def test_an_empty_trail_says_so(platform_client):
+    response = platform_client.get(URL)
     assert response.status_code == 200
     assert "Nothing has been recorded yet." in body(response)
-    response = admin_client.get(URL, {"action": "upload"})
+    response = platform_client.get(URL, {"action": "upload"})
     assert "No events match these filters." in body(response)

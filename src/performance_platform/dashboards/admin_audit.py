@@ -6,7 +6,7 @@ stays as it is. Modules are edited inline on their dashboard, so their rows come
 """
 
 from performance_platform.accounts import audit
-from performance_platform.datastore.admin_audit import AuditedAdmin
+from performance_platform.datastore.admin_audit import AuditedAdmin, changed_fields
 
 from .models import Module
 
@@ -38,9 +38,15 @@ class AuditedDashboardAdmin(AuditedAdmin):
         where = {"organisation_id": dashboard.organisation_id, "request": request}
         for module in formset.new_objects:
             audit.record("module.add", target=module, detail=_on(dashboard), **where)
-        for module, fields in formset.changed_objects:
-            detail = {**_on(dashboard), "fields": sorted(fields)}
-            audit.record("module.change", target=module, detail=detail, **where)
+        changed = {obj.pk for obj, _ in formset.changed_objects}
+        for module_form in formset.forms:
+            module = module_form.instance
+            if module.pk not in changed or module_form in formset.deleted_forms:
+                continue
+            fields = changed_fields(module_form)
+            if fields:  # a form re-sent as it was is not a change
+                detail = {**_on(dashboard), "fields": fields}
+                audit.record("module.change", target=module, detail=detail, **where)
         for pk, name in deleted:
             audit.record(
                 "module.remove",

@@ -49,6 +49,14 @@ class DataSetAdmin(AuditedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["data_group", "data_type"]
     inlines = [WriteTokenInline]
 
+    def get_deleted_objects(self, objs, request):
+        # A data set's tokens go with it. Tokens alone cannot be deleted (only revoked), and
+        # without this the admin refused to delete any data set that had one; the write
+        # audit keeps their labels and the data set's name either way.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(WriteToken._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"rollup", "dimensions"} & set(form.changed_data):

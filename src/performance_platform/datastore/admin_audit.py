@@ -29,7 +29,7 @@ class AuditedAdmin:
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            detail = {"fields": sorted(form.changed_data)} if change else {}
+            detail = {"fields": changed_fields(form)} if change else {}
             audit.record(
                 f"{self.audit_name}.{'change' if change else 'create'}",
                 request=request,
@@ -58,3 +58,20 @@ class AuditedAdmin:
             organisation_id=self.audit_organisation(obj),
             **self.audit_target(obj),
         )
+
+
+def changed_fields(form) -> list[str]:
+    """The fields whose value differs from the one the form started with.
+
+    ``form.changed_data`` counts a JSON field as changed when its text differs, even when
+    the value is the same, so the values themselves are compared (models by their key).
+    """
+
+    def plain(value):
+        return getattr(value, "pk", value)
+
+    return sorted(
+        name
+        for name in form.changed_data
+        if plain(form.initial.get(name)) != plain(form.cleaned_data.get(name))
+    )
