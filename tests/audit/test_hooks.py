@@ -138,6 +138,43 @@ def test_the_write_audit_migration_fills_in_the_names():
     assert orphan.data_set_name == ""
 
 
+def test_tokens_created_and_revoked_in_the_admin_are_audited(staff, make_data_set):
+    data_set, _ = make_data_set()
+    response = staff.post(
+        "/admin/datastore/writetoken/add/",
+        {"data_set": data_set.pk, "label": "from-admin", "revoked_at_0": "", "revoked_at_1": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    token = WriteToken.objects.get(label="from-admin")
+    [created] = events("token.create")
+    assert created.target_id == str(token.pk)
+    assert created.actor_email == "staff@example.gov.uk"
+    assert created.detail == {
+        "data_set": data_set.name,
+        "label": "from-admin",
+        "prefix": token.prefix,
+    }
+    shown = next(str(m) for m in response.context["messages"] if "copy it now" in str(m))
+    secret = shown.split(" is ")[1].split(" ")[0]
+    assert secret not in json.dumps([e.detail for e in events()])
+
+    staff.post(
+        "/admin/datastore/writetoken/",
+        {"action": "revoke_tokens", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    [revoked] = events("token.revoke")
+    assert revoked.target_id == str(token.pk)
+    # Revoking again (nothing left to revoke) records nothing more.
+    staff.post(
+        "/admin/datastore/writetoken/",
+        {"action": "revoke_tokens", "_selected_action": [token.pk]},
+    )
+    assert len(events("token.revoke")) == 1
+
+
 # --------------------------------------------------------------------------- dashboards
 
 

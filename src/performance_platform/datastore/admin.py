@@ -1,7 +1,9 @@
 """Django admin for platform staff: data sets, write tokens and the write audit trail."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.db import transaction
+
+from performance_platform.accounts import audit
 
 from . import rollups
 from .admin_audit import AuditedAdmin
@@ -63,6 +65,11 @@ class DataSetAdmin(AuditedAdmin, admin.ModelAdmin):
             rollups.rebuild(obj)
 
 
+def _detail(token: WriteToken) -> dict:
+    """What the audit trail says about a token: its label and prefix, never the secret."""
+    return {"data_set": token.data_set.name, "label": token.label, "prefix": token.prefix}
+
+
 @admin.register(WriteToken)
 class WriteTokenAdmin(admin.ModelAdmin):
     list_display = ["data_set", "label", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -83,7 +90,9 @@ class WriteTokenAdmin(admin.ModelAdmin):
             secret = generate_token()
             obj.token_hash = hash_token(secret)
             obj.prefix = secret[:6]
-            super().save_model(request, obj, form, change)
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                audit.record("token.create", request=request, target=obj, detail=_detail(obj))
             messages.warning(
                 request,
                 f"The new token for {obj.data_set.name} is {secret} — copy it now; "
@@ -91,14 +100,21 @@ class WriteTokenAdmin(admin.ModelAdmin):
             )
             return
         super().save_model(request, obj, form, change)
+        if "revoked_at" in form.changed_data and obj.revoked_at is not None:
+            # Revoked by setting its time (the change view's transaction holds both).
+            audit.record("token.revoke", request=request, target=obj, detail=_detail(obj))
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so the audit trail keeps its label
 
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} token(s).")
+        with transaction.atomic():
+            rows = list(queryset.filter(revoked_at__isnull=True).select_related("data_set"))
+            for row in rows:
+                row.revoke()
+                audit.record("token.revoke", request=request, target=row, detail=_detail(row))
+        self.message_user(request, f"Revoked {len(rows)} token(s).")
 
 
 @admin.register(WriteAudit)
