@@ -489,7 +489,13 @@ def test_export_has_no_secrets(tmp_path, fmt):
 
 def test_export_of_nothing(tmp_path):
     _, exported = _export("json")
-    assert exported == {"data_sets": [], "transforms": [], "organisations": [], "dashboards": []}
+    assert exported == {
+        "data_sets": [],
+        "transforms": [],
+        "organisations": [],
+        "dashboards": [],
+        "users": [],
+    }
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml"])

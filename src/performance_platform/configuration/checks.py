@@ -1,7 +1,7 @@
 """The configuration file: its JSON Schema, reading a file, and checking it whole.
 
 A file is checked as a whole against ``config_schema.json`` and then entry by entry
-(data sets, transforms, dashboards), and every problem is reported at once, each
+(data sets, transforms, dashboards, users), and every problem is reported at once, each
 naming its entry and field. Only a file with no problem is imported.
 """
 
@@ -22,6 +22,7 @@ from performance_platform.kpis.errors import TransformConfigError
 from performance_platform.kpis.options import check_transform
 
 from . import dashboards as dashboards_config
+from . import users as users_config
 
 CONFIG_TOKEN_LABEL = "config"
 DATA_SET_SETTINGS = {
@@ -145,6 +146,7 @@ def validate(doc: object) -> None:
                 problems.append(f"{where}: schema: {exc}")
     problems.extend(_transform_problems(doc))
     problems.extend(dashboards_config.problems(doc))
+    problems.extend(users_config.problems(doc))
     if problems:
         raise ConfigError("\n".join(problems))
 

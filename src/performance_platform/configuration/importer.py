@@ -1,11 +1,13 @@
-"""``import-config``: create or update data sets, transforms and dashboards from a file.
+"""``import-config``: create or update data sets, transforms, dashboards and users from a file.
 
-Only when every entry is sound is anything written, in one transaction. Importing the
-same file twice changes nothing the second time.
+Only when every entry is sound is anything written, in one transaction, with its
+``config.import`` audit row. Importing the same file twice changes nothing the second time
+(but for that audit row).
 """
 
 from django.db import transaction
 
+from performance_platform.accounts import audit
 from performance_platform.datastore import rollups
 from performance_platform.datastore.models import (
     DataGroup,
@@ -18,12 +20,17 @@ from performance_platform.datastore.models import (
 from performance_platform.kpis.models import Transform
 
 from . import dashboards as dashboards_config
+from . import users as users_config
 from .checks import CONFIG_TOKEN_LABEL, DATA_SET_SETTINGS, ConfigError, transform_output, validate
 
 
 @transaction.atomic
-def import_config(doc: dict) -> dict[str, int]:
-    """Create or update everything in ``doc``. Returns counts of what changed."""
+def import_config(doc: dict, source: str = "") -> dict[str, int]:
+    """Create or update everything in ``doc``. Returns counts of what changed.
+
+    ``source`` names the file for the audit trail (the import is recorded with no actor:
+    it is run from the command line).
+    """
     validate(doc)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "tokens": 0}
     counts.update({"transforms created": 0, "transforms updated": 0, "transforms unchanged": 0})
@@ -62,6 +69,13 @@ def import_config(doc: dict) -> dict[str, int]:
     for entry in doc.get("transforms") or []:
         counts[f"transforms {_import_transform(entry)}"] += 1
     counts.update(dashboards_config.import_(doc))
+    counts.update(users_config.import_(doc))
+    audit.record(
+        "config.import",
+        target_type="configuration",
+        target_repr=source[:300],
+        detail={"file": source, "counts": counts},
+    )
     return counts
 
 

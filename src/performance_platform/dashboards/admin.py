@@ -6,6 +6,7 @@ option schema when saved, and a bad one is refused with the option named.
 
 from django.contrib import admin
 
+from .admin_audit import AuditedDashboardAdmin
 from .models import Annotation, Dashboard, Module, Organisation
 
 
@@ -41,7 +42,7 @@ class AnnotationInline(admin.TabularInline):
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(AuditedDashboardAdmin, admin.ModelAdmin):
     list_display = ["title", "slug", "dashboard_type", "organisation", "status", "updated_at"]
     list_filter = ["status", "dashboard_type"]
     search_fields = ["title", "slug"]

@@ -5,6 +5,10 @@ data sets, tokens, modules), publishing (status moves, preview links, sign-off) 
 audit trail.
 """
 
+from django.urls import path
+
+from . import audit_views
+
 app_name = "manage"
 
 # The manager's hub (views.py).
@@ -12,6 +16,8 @@ hub_urlpatterns: list = []
 # Publishing: status moves, preview links, sign-off (publishing_views.py).
 publishing_urlpatterns: list = []
 # The audit trail, for platform admins (audit_views.py).
-audit_urlpatterns: list = []
+audit_urlpatterns: list = [
+    path("manage/audit", audit_views.audit_trail, name="audit"),
+]
 
 urlpatterns = hub_urlpatterns + publishing_urlpatterns + audit_urlpatterns

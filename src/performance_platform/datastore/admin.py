@@ -1,9 +1,12 @@
 """Django admin for platform staff: data sets, write tokens and the write audit trail."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.db import transaction
+
+from performance_platform.accounts import audit
 
 from . import rollups
+from .admin_audit import AuditedAdmin
 from .models import DataGroup, DataSet, DataType, WriteAudit, WriteToken, generate_token, hash_token
 
 
@@ -25,7 +28,8 @@ class WriteTokenInline(admin.TabularInline):
 
 
 @admin.register(DataSet)
-class DataSetAdmin(admin.ModelAdmin):
+class DataSetAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_name = "data_set"
     list_display = [
         "name",
         "data_group",
@@ -47,10 +51,23 @@ class DataSetAdmin(admin.ModelAdmin):
     autocomplete_fields = ["data_group", "data_type"]
     inlines = [WriteTokenInline]
 
+    def get_deleted_objects(self, objs, request):
+        # A data set's tokens go with it. Tokens alone cannot be deleted (only revoked), and
+        # without this the admin refused to delete any data set that had one; the write
+        # audit keeps their labels and the data set's name either way.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(WriteToken._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"rollup", "dimensions"} & set(form.changed_data):
             rollups.rebuild(obj)
+
+
+def _detail(token: WriteToken) -> dict:
+    """What the audit trail says about a token: its label and prefix, never the secret."""
+    return {"data_set": token.data_set.name, "label": token.label, "prefix": token.prefix}
 
 
 @admin.register(WriteToken)
@@ -73,7 +90,9 @@ class WriteTokenAdmin(admin.ModelAdmin):
             secret = generate_token()
             obj.token_hash = hash_token(secret)
             obj.prefix = secret[:6]
-            super().save_model(request, obj, form, change)
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                audit.record("token.create", request=request, target=obj, detail=_detail(obj))
             messages.warning(
                 request,
                 f"The new token for {obj.data_set.name} is {secret} — copy it now; "
@@ -81,21 +100,29 @@ class WriteTokenAdmin(admin.ModelAdmin):
             )
             return
         super().save_model(request, obj, form, change)
+        if "revoked_at" in form.changed_data and obj.revoked_at is not None:
+            # Revoked by setting its time (the change view's transaction holds both).
+            audit.record("token.revoke", request=request, target=obj, detail=_detail(obj))
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so the audit trail keeps its label
 
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} token(s).")
+        with transaction.atomic():
+            rows = list(queryset.filter(revoked_at__isnull=True).select_related("data_set"))
+            for row in rows:
+                row.revoke()
+                audit.record("token.revoke", request=request, target=row, detail=_detail(row))
+        self.message_user(request, f"Revoked {len(rows)} token(s).")
 
 
 @admin.register(WriteAudit)
 class WriteAuditAdmin(admin.ModelAdmin):
-    list_display = ["at", "data_set", "action", "record_count", "token_label", "source"]
+    list_display = ["at", "data_set_name", "action", "record_count", "token_label", "source"]
     list_filter = ["action", "source"]
-    search_fields = ["data_set__name", "token_label"]
+    # The copied name: it still finds the rows of a data set that has been deleted.
+    search_fields = ["data_set_name", "token_label"]
     date_hierarchy = "at"
 
     def has_add_permission(self, request):

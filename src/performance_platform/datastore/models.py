@@ -322,7 +322,11 @@ class RollupPeriod(models.Model):
 
 
 class WriteAudit(models.Model):
-    """Who wrote what to which data set, and when: one row per successful write request."""
+    """Who wrote what to which data set, and when: one row per successful write request.
+
+    Rows outlive their data set: deleting it empties ``data_set`` and keeps the row, with
+    the data set's name copied into ``data_set_name`` at write time.
+    """
 
     ACTIONS = [
         ("append", "append"),
@@ -330,7 +334,11 @@ class WriteAudit(models.Model):
         ("patch", "patch"),
         ("delete", "delete"),
     ]
-    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="audit")
+    data_set = models.ForeignKey(
+        DataSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+    )
+    # A copy of the data set's name, so the row still says which one after it is deleted.
+    data_set_name = models.CharField(max_length=201, blank=True, db_index=True)
     token_label = models.CharField(max_length=100, blank=True)
     token = models.ForeignKey(WriteToken, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=10, choices=ACTIONS)
@@ -342,4 +350,5 @@ class WriteAudit(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.record_count} → {self.data_set_id}"
+        which = self.data_set_name or self.data_set_id
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.record_count} → {which}"

@@ -86,6 +86,7 @@ def _touch(data_set: DataSet, now: datetime) -> None:
 def _audit(data_set, token, action, count, source, now) -> None:
     WriteAudit.objects.create(
         data_set=data_set,
+        data_set_name=data_set.name,
         token=token,
         token_label=token.label if token else "",
         action=action,

@@ -1,7 +1,13 @@
-"""``performance-platform tokens create|revoke|list``: manage write tokens."""
+"""``performance-platform tokens create|revoke|list``: manage write tokens.
+
+Creating and revoking are audited (``token.create``, ``token.revoke``) with no actor: the
+command line is the platform's operators, not a signed-in person.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from performance_platform.accounts import audit
 from performance_platform.datastore.models import DataSet, WriteToken
 
 
@@ -10,6 +16,16 @@ def _data_set(group: str, data_type: str) -> DataSet:
     if found is None:
         raise CommandError(f"No data set {group}/{data_type}")
     return found
+
+
+def _detail(token: WriteToken) -> dict:
+    """What the audit row says about a token: never the secret, only its label and prefix."""
+    return {
+        "data_set": token.data_set.name,
+        "label": token.label,
+        "prefix": token.prefix,
+        "via": "command line",
+    }
 
 
 class Command(BaseCommand):
@@ -37,7 +53,9 @@ class Command(BaseCommand):
             if not label or len(label) > 100:
                 raise CommandError("--label must be 1 to 100 characters")
             data_set = _data_set(options["group"], options["type"])
-            _, secret = WriteToken.issue(data_set, label)
+            with transaction.atomic():
+                token, secret = WriteToken.issue(data_set, label)
+                audit.record("token.create", target=token, detail=_detail(token))
             self.stderr.write(f"Token for {data_set.name} ({label}). It is shown only this once:")
             self.stdout.write(secret)
         elif action == "revoke":
@@ -56,8 +74,10 @@ class Command(BaseCommand):
                     f"{len(rows)} active tokens start with that prefix ({labels}); "
                     "revoke by --label instead"
                 )
-            for row in rows:
-                row.revoke()
+            with transaction.atomic():
+                for row in rows:
+                    row.revoke()
+                    audit.record("token.revoke", target=row, detail=_detail(row))
             self.stdout.write(f"Revoked {len(rows)} token(s) of {data_set.name}.")
         else:
             tokens = WriteToken.objects.select_related("data_set")
