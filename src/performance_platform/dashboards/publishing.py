@@ -163,8 +163,9 @@ def signers_off(dashboard: Dashboard) -> set[str]:
     )
 
 
-def platform_admins() -> set[str]:
-    """Email addresses of the platform admins (superusers count as admins)."""
+def platform_admins(dashboard: Dashboard | None = None) -> set[str]:
+    """Email addresses of the platform admins (superusers count as admins), whatever the
+    dashboard."""
     admins = _emails(Membership.objects.filter(role=Role.PLATFORM_ADMIN))
     admins |= set(
         User.objects.filter(is_superuser=True, is_active=True)
