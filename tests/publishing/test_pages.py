@@ -110,6 +110,9 @@ def test_making_a_preview_shows_the_link_once(people, board):
         r'value="(http://testserver/performance/preview/[^"]+)"', response.content.decode()
     )
     assert url, "the link is on the page"
+    # Copying needs no JavaScript (the box can be selected); with it, a button copies.
+    assert re.search(r'<button[^>]*id="copy-preview-url" hidden>', response.content.decode())
+    assert "manage/copy-link.js" in response.content.decode()
     path = url.group(1).removeprefix("http://testserver")
     assert Client().get(path).status_code == 200
     board.refresh_from_db()

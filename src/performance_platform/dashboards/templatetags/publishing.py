@@ -22,4 +22,5 @@ def publishing_panel(context, dashboard) -> dict:
         "links": links,
         "may_make_link": may_preview and dashboard.status in publishing.LINK_STATES,
         "may_revoke": may_preview or permissions.can(user, Action.MANAGE_ALL_PREVIEW_LINKS),
+        "is_admin": permissions.can(user, Action.MANAGE_ALL_PREVIEW_LINKS),
     }
