@@ -6,6 +6,15 @@ from django.core.exceptions import ValidationError
 from . import publishing
 
 
+class Radios(forms.RadioSelect):
+    """Radios whose field id is the first radio's, so the label of the first option, and an
+    error summary's link, point at an input (Django's own gives the field no id, and
+    ``manage/includes/field.html`` then renders ``id=""``)."""
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
 class PreviewLinkForm(forms.Form):
     """How long a new preview link lasts (blank: until it is revoked)."""
 
@@ -34,7 +43,7 @@ class SignOffForm(forms.Form):
             ("approve", "Yes, approve and publish it"),
             ("return", "No, return it for changes"),
         ],
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={"required": "Choose whether to approve the dashboard or return it"},
     )
     comments = forms.CharField(
