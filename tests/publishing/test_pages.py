@@ -390,3 +390,23 @@ def test_the_revoke_form_needs_a_csrf_token(people, board):
     assert response.status_code == 302
     link.refresh_from_db()
     assert link.revoked_at is not None
+
+
+def test_the_sign_off_choices_are_labelled_inputs(people, board):
+    set_status(board, S.IN_REVIEW)
+    html = signed_in(people["signer"]).get(PANEL.replace("publishing", "sign-off")).content.decode()
+    assert 'id=""' not in html
+    for index in (0, 1):
+        assert f'id="id_decision_{index}"' in html and f'for="id_decision_{index}"' in html
+    # An error links to the first choice.
+    response = signed_in(people["signer"]).post(PANEL.replace("publishing", "sign-off"), {})
+    assert 'href="#id_decision_0"' in response.content.decode()
+
+
+def test_old_comments_are_labelled_by_the_state(people, board):
+    set_status(board, S.UNLISTED, review_comments="Fix the title")
+    client = signed_in(people["manager"])
+    assert "Returned for changes" in text_of(client.get(PANEL))
+    publishing.send_for_review(people["manager"], board)
+    page = text_of(client.get(PANEL))
+    assert "Comments from the last review" in page and "Fix the title" in page
