@@ -444,7 +444,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No preview token in any log line (a 500's "Internal Server Error: <path>" included).
+    "filters": {
+        "preview_tokens": {"()": "performance_platform.server.logfilters.HidePreviewTokens"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["preview_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

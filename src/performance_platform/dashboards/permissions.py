@@ -10,16 +10,18 @@ The rules, one line each (``docs/guide.md`` has them as a table):
 
 * a **platform admin** may do everything;
 * a **service manager** sees and edits their organisation's dashboards, makes preview links
-  for them and sends them for review; they see those dashboards' data sets, upload to them,
-  manage their tokens and give uploaders access to them;
+  for them, sends them for review and withdraws them from review; they see those
+  dashboards' data sets, upload to them, manage their tokens and give uploaders access to
+  them;
 * a **data uploader** sees, uploads to and manages the tokens of the data sets they are
   given (``accounts.DataSetAccess``), and nothing else;
 * a **signer-off** sees their organisation's dashboards and approves or returns those that
-  are in review.
+  are in review (and may make preview links for those, to look before signing off).
 
 State rules apply to everyone, admins included: a dashboard in review cannot be edited
 (return it first); only an unlisted dashboard can be sent for review; only one in review
-can be signed off.
+can be signed off or withdrawn; preview links are for dashboards not yet published; only a
+published dashboard can be unpublished (publishing itself is by sign-off).
 """
 
 from enum import StrEnum
@@ -43,7 +45,9 @@ class Action(StrEnum):
     VIEW_DASHBOARD = "dashboard.view"
     EDIT_DASHBOARD = "dashboard.edit"
     PREVIEW_DASHBOARD = "dashboard.preview"  # make it unlisted; make or revoke preview links
+    # (a signer-off may too, for a dashboard in review: to look at it before signing off)
     SUBMIT_DASHBOARD = "dashboard.submit"  # send an unlisted dashboard for review
+    WITHDRAW_DASHBOARD = "dashboard.withdraw"  # take a dashboard back from review
     SIGN_OFF_DASHBOARD = "dashboard.sign_off"  # approve (publish) or return from review
     PUBLISH_DASHBOARD = "dashboard.publish"  # publish directly, or unpublish
     VIEW_DATA_SET = "data_set.view"
@@ -153,15 +157,16 @@ def _can_dashboard(user, action: Action, dashboard: Dashboard) -> bool:
     # State rules first: they bind admins too.
     if action == Action.EDIT_DASHBOARD and dashboard.status == Status.IN_REVIEW:
         return False
-    if action == Action.PREVIEW_DASHBOARD and dashboard.status not in (
-        Status.DRAFT,
-        Status.UNLISTED,
-    ):
-        return False
+    if action == Action.PREVIEW_DASHBOARD and dashboard.status == Status.PUBLISHED:
+        return False  # a published dashboard needs no preview: its links lead to it
     if action == Action.SUBMIT_DASHBOARD and dashboard.status != Status.UNLISTED:
         return False
-    if action == Action.SIGN_OFF_DASHBOARD and dashboard.status != Status.IN_REVIEW:
+    if action in (Action.SIGN_OFF_DASHBOARD, Action.WITHDRAW_DASHBOARD) and (
+        dashboard.status != Status.IN_REVIEW
+    ):
         return False
+    if action == Action.PUBLISH_DASHBOARD and dashboard.status != Status.PUBLISHED:
+        return False  # publishing goes through sign-off; this is unpublishing
     if is_platform_admin(user):
         return True
     org = dashboard.organisation_id
@@ -171,9 +176,16 @@ def _can_dashboard(user, action: Action, dashboard: Dashboard) -> bool:
         Action.EDIT_DASHBOARD,
         Action.PREVIEW_DASHBOARD,
         Action.SUBMIT_DASHBOARD,
+        Action.WITHDRAW_DASHBOARD,
     ):
         return True
     if Role.SIGNER_OFF in held and action in (Action.VIEW_DASHBOARD, Action.SIGN_OFF_DASHBOARD):
+        return True
+    if (
+        Role.SIGNER_OFF in held
+        and action == Action.PREVIEW_DASHBOARD
+        and dashboard.status == Status.IN_REVIEW
+    ):
         return True
     return False
 

@@ -35,6 +35,10 @@ def log_config(level: str) -> dict:
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
             "access": {"format": "%(asctime)s %(message)s"},
         },
+        # The access log names no preview token (a secret: see server/logfilters.py).
+        "filters": {
+            "preview_tokens": {"()": "performance_platform.server.logfilters.HidePreviewTokens"}
+        },
         "handlers": {
             "errors": {
                 "class": "logging.StreamHandler",
@@ -45,6 +49,7 @@ def log_config(level: str) -> dict:
                 "class": "logging.StreamHandler",
                 "formatter": "access",
                 "stream": "ext://sys.stdout",
+                "filters": ["preview_tokens"],
             },
         },
         "loggers": {

@@ -26,7 +26,7 @@ or call :func:`finish` on a response built elsewhere (error handlers do)::
     return caching.finish(request, response, caching.ERROR_MAX_AGE)
 
 A view can opt a response out by setting ``Cache-Control`` itself (for instance
-``no-cache`` on a preview of an unpublished dashboard): :func:`finish` then leaves that
+``private, no-store`` on a preview of an unpublished dashboard): :func:`finish` then leaves that
 header alone and still adds the ETag.
 """
 

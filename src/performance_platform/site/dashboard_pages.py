@@ -44,17 +44,32 @@ class PageInputError(ValueError):
         self.message = message
 
 
+class DashboardGone(Exception):
+    """A dashboard that was published and has been unpublished: its pages answer 410."""
+
+    def __init__(self, dashboard: Dashboard):
+        super().__init__(dashboard.slug)
+        self.dashboard = dashboard
+
+
+def public_url(slug: str) -> str:
+    """A dashboard's public address."""
+    return f"/performance/{slug}"
+
+
 def published_dashboard(slug: str) -> Dashboard:
-    """The published dashboard with this slug, or 404 (other states are not public)."""
+    """The published dashboard with this slug; else 404 (other states are not public), or
+    :class:`DashboardGone` for one that was published and has been unpublished since."""
     found = (
-        Dashboard.objects.published()
-        .filter(slug=slug)
+        Dashboard.objects.filter(slug=slug)
         .select_related("organisation__parent__parent", "kpi_group")
         .first()
     )
-    if found is None:
-        raise Http404("No such dashboard")
-    return found
+    if found is not None and found.is_published:
+        return found
+    if found is not None and found.unpublished_at is not None:
+        raise DashboardGone(found)
+    raise Http404("No such dashboard")
 
 
 def kpi_tiles(dashboard: Dashboard, *, now=None) -> list[dict]:
@@ -228,8 +243,9 @@ class DashboardPage:
     agency: object
 
 
-def dashboard_page(dashboard: Dashboard, *, now=None) -> DashboardPage:
-    """The dashboard page: KPI tiles, then the modules in order."""
+def dashboard_page(dashboard: Dashboard, *, now=None, base: str | None = None) -> DashboardPage:
+    """The dashboard page: KPI tiles, then the modules in order. ``base`` is the dashboard's
+    address, which its module links start with (a preview's differs from the public one)."""
     now = now or datetime.now(UTC)
     annotations = list(dashboard.annotations.all())
     top = (
@@ -237,7 +253,7 @@ def dashboard_page(dashboard: Dashboard, *, now=None) -> DashboardPage:
         .select_related("data_group", "data_type")
         .prefetch_related("children")
     )
-    base = f"/performance/{dashboard.slug}"
+    base = base or public_url(dashboard.slug)
     views = [renderers.render(m, annotations=annotations, now=now, base_url=base) for m in top]
     facts = organisation_facts(dashboard)
     return DashboardPage(
@@ -250,10 +266,13 @@ def dashboard_page(dashboard: Dashboard, *, now=None) -> DashboardPage:
     )
 
 
-def find_module(dashboard: Dashboard, path: list[str]) -> tuple[Module, str]:
-    """The module at ``/performance/<dashboard>/<path...>`` and its base URL, or 404."""
+def find_module(
+    dashboard: Dashboard, path: list[str], base: str | None = None
+) -> tuple[Module, str]:
+    """The module at ``<base>/<path...>`` (``base`` the dashboard's address, by default its
+    public one) and the address its own path starts from, or 404."""
     parent = None
-    base = f"/performance/{dashboard.slug}"
+    base = base or public_url(dashboard.slug)
     module = None
     for index, slug in enumerate(path):
         module = (

@@ -4,15 +4,22 @@ Thin: the figures come from :mod:`.services`, :mod:`.dashboard_pages` and
 :mod:`.renderers`. Dashboard and module pages are cached whole, keyed on every input (see
 :func:`dashboard_pages.cache_key`), and every response carries the original's
 ``Cache-Control`` lifetimes and a strong ETag (:mod:`.caching`).
+
+A dashboard's pages are built by functions that take the dashboard and its address
+(``base``), so the preview of an unpublished dashboard (:mod:`.preview_views`, at
+``/performance/preview/<token>/<slug>``) is drawn by the same code, with links that stay in
+the preview. A dashboard that was published and then unpublished answers 410 Gone.
 """
 
 import csv
 import hashlib
 import io
+from functools import wraps
 from urllib.parse import urlencode
 
 import orjson
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -189,7 +196,29 @@ def _lifetime(found, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _breadcrumbs(dashboard, module=None):
+def gone(request, dashboard) -> HttpResponse:
+    """410 Gone: the page of a dashboard that was published and has been unpublished.
+
+    Kept as briefly as an error page, so a dashboard published again shows at once."""
+    response = render(request, "site/410.html", {"dashboard": dashboard}, status=410)
+    response["Cache-Control"] = f"public, max-age={caching.ERROR_MAX_AGE}"
+    return response
+
+
+def _gone_if_unpublished(view):
+    """Answer 410 (see :func:`gone`) where ``view`` finds its dashboard unpublished."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except dashboard_pages.DashboardGone as exc:
+            return gone(request, exc.dashboard)
+
+    return wrapped
+
+
+def _breadcrumbs(dashboard, module=None, base=None):
     items = [
         {"text": "Performance", "href": "/performance"},
         {"text": "Services", "href": "/performance/services"},
@@ -197,65 +226,83 @@ def _breadcrumbs(dashboard, module=None):
     if module is None:
         items.append({"text": dashboard.title})
     else:
-        items.append({"text": dashboard.title, "href": f"/performance/{dashboard.slug}"})
+        items.append({"text": dashboard.title, "href": base or f"/performance/{dashboard.slug}"})
         items.append({"text": module.title})
     return items
 
 
+def dashboard_html(request, found, base: str, *, preview: bool = False) -> str:
+    """The dashboard page's HTML, its links starting from ``base`` (its address)."""
+    page = dashboard_pages.dashboard_page(found, base=base)
+    return render_to_string(
+        "site/dashboard.html",
+        {
+            "dashboard": found,
+            "page": page,
+            "breadcrumbs": _breadcrumbs(found),
+            "dashboard_url": base,
+            "preview": preview,
+        },
+        request=request,
+    )
+
+
+def dashboard_json_bytes(found, base: str) -> bytes:
+    """The dashboard as JSON: its facts, KPI figures and each module's data and query."""
+    page = dashboard_pages.dashboard_page(found, base=base)
+    return orjson.dumps(
+        {
+            "slug": found.slug,
+            "title": found.title,
+            "strapline": found.strapline,
+            "dashboard_type": found.dashboard_type,
+            "department": page.department.name if page.department else None,
+            "agency": page.agency.name if page.agency else None,
+            "links": found.links,
+            # The tiles' words, and their figures as numbers and dates ("value" is the
+            # number; "display" the text the tile shows).
+            "kpis": [
+                {k: v for k, v in t.items() if k not in ("value", "text", "figures")}
+                | {"display": t.get("text")}
+                | (t.get("figures") or dashboard_pages.kpi_figures(None))
+                for t in page.tiles
+            ],
+            "modules": [_module_json(v) for v in page.modules],
+            "annotations": [{"date": a.date.isoformat(), "text": a.text} for a in page.annotations],
+        },
+        option=orjson.OPT_INDENT_2,
+    )
+
+
+def dashboard_csv_response(found, text: str) -> HttpResponse:
+    """The dashboard's KPI tiles as a CSV download."""
+    return _csv(text, f"{found.slug}-kpis.csv")
+
+
 @caching.public_page(caching.DASHBOARD_MAX_AGE)
+@_gone_if_unpublished
 def dashboard(request, slug: str):
     """``/performance/<slug>``: the title, KPI tiles and modules of a published dashboard."""
     found = dashboard_pages.published_dashboard(slug)
-
-    def build():
-        page = dashboard_pages.dashboard_page(found)
-        return render_to_string(
-            "site/dashboard.html",
-            {"dashboard": found, "page": page, "breadcrumbs": _breadcrumbs(found)},
-            request=request,
-        )
-
+    base = dashboard_pages.public_url(slug)
     key = dashboard_pages.cache_key("dashboard", found, "")
-    return _lifetime(found, HttpResponse(dashboard_pages.cached(key, build)))
+    html = dashboard_pages.cached(key, lambda: dashboard_html(request, found, base))
+    return _lifetime(found, HttpResponse(html))
 
 
 @caching.public_page(caching.DASHBOARD_MAX_AGE)
+@_gone_if_unpublished
 def dashboard_json(request, slug: str):
     """The dashboard as JSON: its facts, KPI figures and each module's data and query."""
     found = dashboard_pages.published_dashboard(slug)
-
-    def build():
-        page = dashboard_pages.dashboard_page(found)
-        return orjson.dumps(
-            {
-                "slug": found.slug,
-                "title": found.title,
-                "strapline": found.strapline,
-                "dashboard_type": found.dashboard_type,
-                "department": page.department.name if page.department else None,
-                "agency": page.agency.name if page.agency else None,
-                "links": found.links,
-                # The tiles' words, and their figures as numbers and dates ("value" is the
-                # number; "display" the text the tile shows).
-                "kpis": [
-                    {k: v for k, v in t.items() if k not in ("value", "text", "figures")}
-                    | {"display": t.get("text")}
-                    | (t.get("figures") or dashboard_pages.kpi_figures(None))
-                    for t in page.tiles
-                ],
-                "modules": [_module_json(v) for v in page.modules],
-                "annotations": [
-                    {"date": a.date.isoformat(), "text": a.text} for a in page.annotations
-                ],
-            },
-            option=orjson.OPT_INDENT_2,
-        )
-
+    base = dashboard_pages.public_url(slug)
     key = dashboard_pages.cache_key("dashboard.json", found, "")
-    return _lifetime(found, HttpResponse(dashboard_pages.cached(key, build), content_type=JSON))
+    body = dashboard_pages.cached(key, lambda: dashboard_json_bytes(found, base))
+    return _lifetime(found, HttpResponse(body, content_type=JSON))
 
 
 @caching.public_page(caching.DASHBOARD_MAX_AGE)
+@_gone_if_unpublished
 def dashboard_csv(request, slug: str):
     """The dashboard's KPI tiles as CSV: one row per KPI, with numbers, not formatted text."""
     found = dashboard_pages.published_dashboard(slug)
@@ -264,7 +311,7 @@ def dashboard_csv(request, slug: str):
         return dashboard_pages.kpis_csv(dashboard_pages.kpi_tiles(found))
 
     key = dashboard_pages.cache_key("dashboard.csv", found, "")
-    return _csv(dashboard_pages.cached(key, build), f"{found.slug}-kpis.csv")
+    return dashboard_csv_response(found, dashboard_pages.cached(key, build))
 
 
 def _shown(view):
@@ -292,15 +339,14 @@ def _module_json(view) -> dict:
     return out
 
 
-def _module_state(request, slug: str, path: str):
-    found = dashboard_pages.published_dashboard(slug)
+def _module_state(request, found, path: str, base: str):
     parts = [p for p in path.split("/") if p]
     if not parts or len(parts) > 3:
         raise Http404("No such module")
-    module, base = dashboard_pages.find_module(found, parts)
+    module, module_base = dashboard_pages.find_module(found, parts, base)
     date_range, form, errors = dashboard_pages.date_range_from(request.GET)
     tab = (request.GET.get("tab") or "")[:60] or None
-    return found, module, base, date_range, form, errors, tab
+    return module, module_base, date_range, form, errors, tab
 
 
 def _render_module(module, base, date_range, tab):
@@ -310,16 +356,18 @@ def _render_module(module, base, date_range, tab):
     )
 
 
-@caching.public_page(caching.DASHBOARD_MAX_AGE)
-def module_page(request, slug: str, path: str):
-    """``/performance/<slug>/<module>``: the full chart, the full table, a date form."""
-    found, module, base, date_range, form, errors, tab = _module_state(request, slug, path)
-    page_url = f"{base}/{module.slug}"
+def module_page_response(request, found, path: str, base: str, *, preview: bool = False):
+    """A module page (the full chart, the full table, a date form) of ``found`` at ``base``.
+
+    Public pages are kept in the page cache; a preview's never is (its links hold the
+    token, which is stored nowhere)."""
+    module, module_base, date_range, form, errors, tab = _module_state(request, found, path, base)
+    page_url = f"{module_base}/{module.slug}"
     kept = {k: v for k, v in {**form, "tab": tab or ""}.items() if v}
     query_string = urlencode(kept)
 
     def build():
-        view = _render_module(module, base, date_range, tab)
+        view = _render_module(module, module_base, date_range, tab)
         if date_range is not None:
             # Switching tab keeps the chosen dates (tabs are links, not a form).
             dates = urlencode({k: v for k, v in form.items() if v})
@@ -329,6 +377,8 @@ def module_page(request, slug: str, path: str):
             "site/module.html",
             {
                 "dashboard": found,
+                "dashboard_url": base,
+                "preview": preview,
                 "view": view,
                 "shown": _shown(view),
                 "page_url": page_url,
@@ -338,7 +388,7 @@ def module_page(request, slug: str, path: str):
                 "error_fields": {e.field for e in errors},
                 "date_fields": [("from", "From"), ("to", "To")],
                 "periods": dashboard_pages.PERIODS,
-                "breadcrumbs": _breadcrumbs(found, module),
+                "breadcrumbs": _breadcrumbs(found, module, base),
             },
             request=request,
         )
@@ -348,30 +398,55 @@ def module_page(request, slug: str, path: str):
         response = HttpResponse(build(), status=400)
         response["Cache-Control"] = f"public, max-age={caching.ERROR_MAX_AGE}"
         return response
+    if preview:
+        return HttpResponse(build())
     key = dashboard_pages.cache_key("module", found, f"{path}?{query_string}")
     return _lifetime(found, HttpResponse(dashboard_pages.cached(key, build)))
 
 
-@caching.public_page(caching.DASHBOARD_MAX_AGE)
-def module_json(request, slug: str, path: str):
+def module_json_response(request, found, path: str, base: str) -> HttpResponse:
     """A module page as JSON: the query behind it and its table."""
-    found, module, base, date_range, form, errors, tab = _module_state(request, slug, path)
+    module, module_base, date_range, form, errors, tab = _module_state(request, found, path, base)
     if errors:
         return _json({"errors": [{"field": e.field, "message": e.message} for e in errors]}, 400)
-    view = _render_module(module, base, date_range, tab)
-    return _lifetime(found, _json({"dashboard": found.slug, **_module_json(view)}))
+    view = _render_module(module, module_base, date_range, tab)
+    return _json({"dashboard": found.slug, **_module_json(view)})
 
 
-@caching.public_page(caching.DASHBOARD_MAX_AGE)
-def module_csv(request, slug: str, path: str):
+def module_csv_response(request, found, path: str, base: str) -> HttpResponse:
     """A module's table as CSV."""
-    found, module, base, date_range, form, errors, tab = _module_state(request, slug, path)
+    module, module_base, date_range, form, errors, tab = _module_state(request, found, path, base)
     if errors:
         message = "; ".join(e.message for e in errors)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    view = _render_module(module, base, date_range, tab)
+    view = _render_module(module, module_base, date_range, tab)
     shown = _shown(view)  # a tab module's CSV is the table of the tab shown (?tab=)
     if shown.table is None:
         raise Http404("This module has no table")
     name = module.slug if shown is view else f"{module.slug}-{shown.slug}"
     return _csv(dashboard_pages.table_csv(shown.table), f"{found.slug}-{name}.csv")
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+@_gone_if_unpublished
+def module_page(request, slug: str, path: str):
+    """``/performance/<slug>/<module>``: the full chart, the full table, a date form."""
+    found = dashboard_pages.published_dashboard(slug)
+    return module_page_response(request, found, path, dashboard_pages.public_url(slug))
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+@_gone_if_unpublished
+def module_json(request, slug: str, path: str):
+    """A module page as JSON: the query behind it and its table."""
+    found = dashboard_pages.published_dashboard(slug)
+    response = module_json_response(request, found, path, dashboard_pages.public_url(slug))
+    return _lifetime(found, response) if response.status_code == 200 else response
+
+
+@caching.public_page(caching.DASHBOARD_MAX_AGE)
+@_gone_if_unpublished
+def module_csv(request, slug: str, path: str):
+    """A module's table as CSV."""
+    found = dashboard_pages.published_dashboard(slug)
+    return module_csv_response(request, found, path, dashboard_pages.public_url(slug))

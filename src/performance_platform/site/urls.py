@@ -3,9 +3,12 @@ data route, which would otherwise take ``/performance``."""
 
 from django.urls import path, re_path
 
-from . import dashboard_views, views
+from . import dashboard_views, preview_views, views
 
 app_name = "site"
+
+PREVIEW = r"performance/preview/(?P<token>[A-Za-z0-9_-]{1,100})/(?P<slug>[a-z0-9][a-z0-9-]*)"
+MODULE = r"(?P<path>[a-z0-9][a-z0-9/-]*)"
 
 urlpatterns = [
     path("", views.root, name="root"),
@@ -28,6 +31,19 @@ urlpatterns = [
     ),
     path("performance/other", views.dashboard_list, {"kind": "other"}, name="other"),
     path("performance/other.json", views.dashboard_list_json, {"kind": "other"}, name="other-json"),
+    # Previews of dashboards not yet published (before the dashboards' patterns, which
+    # would take "preview" for a dashboard's slug). A token is 43 URL-safe characters;
+    # anything else of the kind is looked up all the same, and simply not found.
+    re_path(
+        rf"^{PREVIEW}\.json$",
+        preview_views.dashboard_json,
+        name="preview-json",
+    ),
+    re_path(rf"^{PREVIEW}\.csv$", preview_views.dashboard_csv, name="preview-csv"),
+    re_path(rf"^{PREVIEW}$", preview_views.dashboard, name="preview"),
+    re_path(rf"^{PREVIEW}/{MODULE}\.json$", preview_views.module_json, name="preview-module-json"),
+    re_path(rf"^{PREVIEW}/{MODULE}\.csv$", preview_views.module_csv, name="preview-module-csv"),
+    re_path(rf"^{PREVIEW}/{MODULE}$", preview_views.module_page, name="preview-module"),
     re_path(
         r"^performance/(?P<slug>[a-z0-9][a-z0-9-]*)\.json$",
         dashboard_views.dashboard_json,
