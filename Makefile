@@ -80,7 +80,7 @@ run: install
 	@# It reports only errors here (the demo's data is old, so freshness warnings are noise).
 	@LOG_LEVEL=ERROR $(PP) worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(PP) serve --host $(HOST) --port $(PORT)
+		$(PP) serve --host $(HOST) --port $(PORT) --banner var/demo-banner.txt
 
 lint: install
 	$(BIN)/ruff check .

@@ -214,6 +214,8 @@ AXES_LOCKOUT_CALLABLE = "performance_platform.accounts.views.locked_out"
 # TRUST_X_FORWARDED_FOR says a proxy we trust sets it (accounts/clients.py).
 AXES_CLIENT_IP_CALLABLE = "performance_platform.accounts.clients.client_ip"
 # Never the passwords tried: axes keeps only the email address and the client.
+# No start-up banner: `make run` ends with the addresses to open.
+AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1", "new_password2"]
 # Whether X-Forwarded-For is believed: only behind a reverse proxy that sets it (and
 # removes any the client sent). Off by default: a client could name any address.

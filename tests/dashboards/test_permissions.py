@@ -20,9 +20,12 @@ service manager sees and edits their organisation's dashboards, makes them unlis
 their preview links), sends them for review, and works with their data sets (uploads,
 tokens, giving uploaders access); a data uploader uploads to and manages the tokens of the
 data sets they are given, and nothing else; a signer-off sees their organisation's
-dashboards and signs off those in review. For everyone, admins included: a dashboard in
-review cannot be edited; only a draft or unlisted one gets preview links; only an unlisted
-one can be sent for review; only one in review can be signed off.
+dashboards and signs off those in review, and may make a preview link for one in review
+(to look before signing off). For everyone, admins included: a dashboard in review cannot
+be edited; a published one gets no preview links (its links lead to the public page); only
+an unlisted one can be sent for review; only one in review can be signed off or withdrawn
+(by its managers); "publish" is unpublishing, of a published dashboard only (publishing
+itself is by sign-off).
 """
 
 import pytest
@@ -42,10 +45,11 @@ TABLE = """
 role                 action             draft unlisted in_review published ours theirs platform
 platform_admin       dashboard.view     Y     Y        Y         Y         -    -      -
 platform_admin       dashboard.edit     Y     Y        n         Y         -    -      -
-platform_admin       dashboard.preview  Y     Y        n         n         -    -      -
+platform_admin       dashboard.preview  Y     Y        Y         n         -    -      -
 platform_admin       dashboard.submit   n     Y        n         n         -    -      -
 platform_admin       dashboard.sign_off n     n        Y         n         -    -      -
-platform_admin       dashboard.publish  Y     Y        Y         Y         -    -      -
+platform_admin       dashboard.withdraw n     n        Y         n         -    -      -
+platform_admin       dashboard.publish  n     n        n         Y         -    -      -
 platform_admin       data_set.view      -     -        -         -         Y    Y      -
 platform_admin       data_set.upload    -     -        -         -         Y    Y      -
 platform_admin       data_set.tokens    -     -        -         -         Y    Y      -
@@ -56,9 +60,10 @@ platform_admin       preview_links.all  -     -        -         -         -    
 
 manager              dashboard.view     Y     Y        Y         Y         -    -      -
 manager              dashboard.edit     Y     Y        n         Y         -    -      -
-manager              dashboard.preview  Y     Y        n         n         -    -      -
+manager              dashboard.preview  Y     Y        Y         n         -    -      -
 manager              dashboard.submit   n     Y        n         n         -    -      -
 manager              dashboard.sign_off n     n        n         n         -    -      -
+manager              dashboard.withdraw n     n        Y         n         -    -      -
 manager              dashboard.publish  n     n        n         n         -    -      -
 manager              data_set.view      -     -        -         -         Y    n      -
 manager              data_set.upload    -     -        -         -         Y    n      -
@@ -73,6 +78,7 @@ manager_elsewhere    dashboard.edit     n     n        n         n         -    
 manager_elsewhere    dashboard.preview  n     n        n         n         -    -      -
 manager_elsewhere    dashboard.submit   n     n        n         n         -    -      -
 manager_elsewhere    dashboard.sign_off n     n        n         n         -    -      -
+manager_elsewhere    dashboard.withdraw n     n        n         n         -    -      -
 manager_elsewhere    dashboard.publish  n     n        n         n         -    -      -
 manager_elsewhere    data_set.view      -     -        -         -         n    Y      -
 manager_elsewhere    data_set.upload    -     -        -         -         n    Y      -
@@ -87,6 +93,7 @@ uploader_given       dashboard.edit     n     n        n         n         -    
 uploader_given       dashboard.preview  n     n        n         n         -    -      -
 uploader_given       dashboard.submit   n     n        n         n         -    -      -
 uploader_given       dashboard.sign_off n     n        n         n         -    -      -
+uploader_given       dashboard.withdraw n     n        n         n         -    -      -
 uploader_given       dashboard.publish  n     n        n         n         -    -      -
 uploader_given       data_set.view      -     -        -         -         Y    n      -
 uploader_given       data_set.upload    -     -        -         -         Y    n      -
@@ -101,6 +108,7 @@ uploader_not_given   dashboard.edit     n     n        n         n         -    
 uploader_not_given   dashboard.preview  n     n        n         n         -    -      -
 uploader_not_given   dashboard.submit   n     n        n         n         -    -      -
 uploader_not_given   dashboard.sign_off n     n        n         n         -    -      -
+uploader_not_given   dashboard.withdraw n     n        n         n         -    -      -
 uploader_not_given   dashboard.publish  n     n        n         n         -    -      -
 uploader_not_given   data_set.view      -     -        -         -         n    n      -
 uploader_not_given   data_set.upload    -     -        -         -         n    n      -
@@ -112,9 +120,10 @@ uploader_not_given   preview_links.all  -     -        -         -         -    
 
 signer_off           dashboard.view     Y     Y        Y         Y         -    -      -
 signer_off           dashboard.edit     n     n        n         n         -    -      -
-signer_off           dashboard.preview  n     n        n         n         -    -      -
+signer_off           dashboard.preview  n     n        Y         n         -    -      -
 signer_off           dashboard.submit   n     n        n         n         -    -      -
 signer_off           dashboard.sign_off n     n        Y         n         -    -      -
+signer_off           dashboard.withdraw n     n        n         n         -    -      -
 signer_off           dashboard.publish  n     n        n         n         -    -      -
 signer_off           data_set.view      -     -        -         -         n    n      -
 signer_off           data_set.upload    -     -        -         -         n    n      -
@@ -129,6 +138,7 @@ signer_off_elsewhere dashboard.edit     n     n        n         n         -    
 signer_off_elsewhere dashboard.preview  n     n        n         n         -    -      -
 signer_off_elsewhere dashboard.submit   n     n        n         n         -    -      -
 signer_off_elsewhere dashboard.sign_off n     n        n         n         -    -      -
+signer_off_elsewhere dashboard.withdraw n     n        n         n         -    -      -
 signer_off_elsewhere dashboard.publish  n     n        n         n         -    -      -
 signer_off_elsewhere data_set.view      -     -        -         -         n    n      -
 signer_off_elsewhere data_set.upload    -     -        -         -         n    n      -
@@ -143,6 +153,7 @@ anonymous            dashboard.edit     n     n        n         n         -    
 anonymous            dashboard.preview  n     n        n         n         -    -      -
 anonymous            dashboard.submit   n     n        n         n         -    -      -
 anonymous            dashboard.sign_off n     n        n         n         -    -      -
+anonymous            dashboard.withdraw n     n        n         n         -    -      -
 anonymous            dashboard.publish  n     n        n         n         -    -      -
 anonymous            data_set.view      -     -        -         -         n    n      -
 anonymous            data_set.upload    -     -        -         -         n    n      -
@@ -157,6 +168,7 @@ inactive_admin       dashboard.edit     n     n        n         n         -    
 inactive_admin       dashboard.preview  n     n        n         n         -    -      -
 inactive_admin       dashboard.submit   n     n        n         n         -    -      -
 inactive_admin       dashboard.sign_off n     n        n         n         -    -      -
+inactive_admin       dashboard.withdraw n     n        n         n         -    -      -
 inactive_admin       dashboard.publish  n     n        n         n         -    -      -
 inactive_admin       data_set.view      -     -        -         -         n    n      -
 inactive_admin       data_set.upload    -     -        -         -         n    n      -

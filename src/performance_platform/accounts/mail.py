@@ -7,10 +7,23 @@ names the platform and says how to stop that kind of email where one can be stop
 """
 
 from collections.abc import Iterable
+from functools import cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template import Context, Engine
+
+
+@cache
+def _text_engine() -> Engine:
+    """Django templates without HTML escaping: an email body is plain text, where
+    "Carer's" must stay "Carer's" (not ``Carer&#x27;s``)."""
+    return Engine(app_dirs=True, autoescape=False)
+
+
+def render_text(template: str, context: dict) -> str:
+    """Render a plain-text template (found in the apps' ``templates`` folders)."""
+    return _text_engine().get_template(template).render(Context(context, autoescape=False))
 
 
 def absolute_url(path: str) -> str:
@@ -26,7 +39,7 @@ def send(to: Iterable[str], subject: str, template: str, context: dict | None = 
     """
     recipients = sorted({address for address in to if address})
     context = {"site_url": settings.SITE_URL.rstrip("/"), **(context or {})}
-    body = render_to_string(template, context).strip() + "\n"
+    body = render_text(template, context).strip() + "\n"
     subject = " ".join(subject.split())[:200]
     sent = 0
     for address in recipients:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from performance_platform.demo.data import load_demo
+from performance_platform.demo.people import load_people, write_banner
 
 
 class Command(BaseCommand):
@@ -10,6 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         written = load_demo()
+        shown = load_people()
+        write_banner(shown)
         total = sum(written.values())
         if options["verbosity"] >= 1:  # `make run` asks for 0: its last lines are the URLs
             self.stdout.write(f"Demo loaded: {total} records in {len(written)} data sets.")
+            self.stdout.write(f"Demo accounts and preview link: {shown}")
