@@ -2,7 +2,7 @@
 
 import pytest
 
-from performance_platform.accounts.models import Membership
+from performance_platform.accounts.models import AuditEvent, Membership
 from performance_platform.dashboards.models import Organisation
 
 Role = Membership.Role
@@ -21,4 +21,7 @@ def platform_admin(make_user):
 @pytest.fixture
 def platform_client(client, platform_admin):
     client.force_login(platform_admin)
+    # Signing in is audited too (a `sign_in` row); the tests start from an empty trail so
+    # each can say exactly which rows it expects.
+    AuditEvent.objects.all().delete()
     return client
