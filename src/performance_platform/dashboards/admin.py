@@ -1,12 +1,16 @@
 """Organisations, dashboards, modules and annotations in Django admin.
 
 Modules are edited inline on their dashboard; each is checked against its type's
-option schema when saved, and a bad one is refused with the option named.
+option schema when saved, and a bad one is refused with the option named. A module's type
+is chosen from the registered module types (``module_types``), and a new module whose
+options are left empty starts from its type's template.
 """
 
+from django import forms
 from django.contrib import admin
 
 from .models import Annotation, Dashboard, Module, Organisation
+from .module_types import CHOICES, default_options
 
 
 @admin.register(Organisation)
@@ -16,8 +20,41 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "abbreviation", "slug"]
 
 
+class ModuleForm(forms.ModelForm):
+    """A module in the admin: its type from a list, its options from the type's template."""
+
+    type = forms.ChoiceField(
+        choices=[("", "---------"), *CHOICES],
+        help_text="The module types the site can draw.",
+    )
+
+    class Meta:
+        model = Module
+        fields = "__all__"
+        help_texts = {
+            "options": "Leave as {} on a new module to start from its type's template; "
+            "then change what the template guesses (field names, periods).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A module saved before types were a list may have a type no longer registered:
+        # keep it choosable, so the form shows it (and the schema check names the problem).
+        current = self.instance.type if self.instance.pk else None
+        if current and current not in dict(CHOICES):
+            self.fields["type"].choices = [*self.fields["type"].choices, (current, current)]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and cleaned.get("type") and cleaned.get("options") in ({}, None):
+            # Model validation (the schema check) runs after this, on the filled options.
+            cleaned["options"] = default_options(cleaned["type"])
+        return cleaned
+
+
 class ModuleInline(admin.StackedInline):
     model = Module
+    form = ModuleForm
     fk_name = "dashboard"
     extra = 0
     fields = [
