@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from performance_platform.accounts.models import DataSetAccess
 from performance_platform.datastore.models import WriteToken
@@ -51,6 +51,7 @@ def _data_set_rows(data_sets, user):
 
 @never_cache
 @login_required
+@require_safe
 def index(request):
     """``/manage``: the dashboards and data sets the person may see."""
     user = request.user
@@ -71,6 +72,7 @@ def index(request):
 
 @never_cache
 @login_required
+@require_safe
 def dashboard(request, slug):
     """The hub of one dashboard: its summary, details, annotations, modules, data sets."""
     dash = permissions.dashboard_or_404(request.user, slug)
@@ -98,7 +100,7 @@ def dashboard(request, slug):
 def details(request, slug):
     """Edit a dashboard's title, description, links, costs, customer type, business model."""
     dash = permissions.dashboard_or_404(request.user, slug, Action.EDIT_DASHBOARD)
-    form = hub_forms.DetailsForm(request.POST or None, dashboard=dash)
+    form = hub_forms.DetailsForm(request.POST if request.method == "POST" else None, dashboard=dash)
     if request.method == "POST" and form.is_valid():
         changed = hub.change_details(dash, form.values(), request=request)
         messages.success(request, "Details saved" if changed else "Nothing was changed")
@@ -113,7 +115,7 @@ def details(request, slug):
 def annotation_add(request, slug):
     """Add an annotation: a date, what happened, and an optional link."""
     dash = permissions.dashboard_or_404(request.user, slug, Action.EDIT_DASHBOARD)
-    form = hub_forms.AnnotationForm(request.POST or None)
+    form = hub_forms.AnnotationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         hub.add_annotation(dash, request=request, **form.cleaned_data)
         messages.success(request, "Annotation added")
@@ -154,7 +156,7 @@ def module_add(request, slug, kind):
         messages.error(request, "That module is already on the dashboard")
         return redirect("manage:dashboard", slug=dash.slug)
     form = hub_forms.StandardModuleForm(
-        request.POST or None, standard=standard, periods=hub.PERIODS, channels=hub.CHANNELS
+        request.POST if request.method == "POST" else None, standard=standard, periods=hub.PERIODS, channels=hub.CHANNELS
     )
     if request.method == "POST" and form.is_valid():
         hub.add_standard_module(
@@ -225,6 +227,7 @@ def expected_every(seconds: int | None) -> str:
 
 @never_cache
 @login_required
+@require_safe
 def data_set(request, name):
     """A data set: its freshness, tokens and (for managers) who may upload to it."""
     ds = permissions.data_set_or_404(request.user, name)
@@ -254,7 +257,7 @@ def data_set(request, name):
 def token_new(request, name):
     """Create a write token; its secret is shown once, on the next page."""
     ds = permissions.data_set_or_404(request.user, name, Action.MANAGE_TOKENS)
-    form = hub_forms.TokenForm(request.POST or None)
+    form = hub_forms.TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token, secret = hub.create_token(ds, form.cleaned_data["label"], request=request)
         request.session[SECRET_KEY] = {"id": token.pk, "secret": secret}
@@ -265,6 +268,7 @@ def token_new(request, name):
 
 @never_cache
 @login_required
+@require_safe
 def token_created(request, name, pk):
     """The new token's secret, once: it leaves the session as this page is shown, so a
     reload (or anyone after) sees only that it can no longer be shown."""
@@ -302,7 +306,7 @@ def token_revoke(request, name, pk):
 def access_grant(request, name):
     """Give someone uploader access to a data set (inviting them if they are new)."""
     ds = permissions.data_set_or_404(request.user, name, Action.GRANT_ACCESS)
-    form = hub_forms.AccessForm(request.POST or None)
+    form = hub_forms.AccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         access = hub.grant_access(
             ds, form.cleaned_data["email"], name=form.cleaned_data["name"], request=request
