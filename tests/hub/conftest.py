@@ -33,7 +33,9 @@ def org(db):
 
 @pytest.fixture
 def other_org(db):
-    return Organisation.objects.create(slug="other-dept", name="Other Department", type="department")
+    return Organisation.objects.create(
+        slug="other-dept", name="Other Department", type="department"
+    )
 
 
 @pytest.fixture
@@ -75,9 +77,13 @@ def dashboard(org, data_set):
 @pytest.fixture
 def other_dashboard(other_org, make_data_set):
     """A dashboard of another organisation, with its own data set."""
-    other_set, _ = make_data_set(group="other-service", data_type="journey", token="other-0123456789")
+    other_set, _ = make_data_set(
+        group="other-service", data_type="journey", token="other-0123456789"
+    )
     dash = Dashboard.objects.create(
-        slug="other-service", title="Other service", organisation=other_org,
+        slug="other-service",
+        title="Other service",
+        organisation=other_org,
         kpi_group=other_set.data_group,
     )
     return dash
@@ -109,7 +115,7 @@ def signer_off(make_user, org, dashboard):
 
 
 @pytest.fixture
-def admin_user(make_user):
+def platform_admin(make_user):
     return make_user(email="admin@example.gov.uk", roles=[(Role.PLATFORM_ADMIN, None)])
 
 
@@ -118,8 +124,14 @@ def state() -> dict:
     return {
         "dashboards": list(
             Dashboard.objects.order_by("pk").values(
-                "slug", "title", "description", "costs", "links", "customer_type",
-                "business_model", "status",
+                "slug",
+                "title",
+                "description",
+                "costs",
+                "links",
+                "customer_type",
+                "business_model",
+                "status",
             )
         ),
         "modules": list(Module.objects.order_by("pk").values("pk", "slug", "order", "options")),

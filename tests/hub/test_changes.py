@@ -54,9 +54,17 @@ def test_details_are_saved_and_audited_old_to_new(client, manager, dashboard):
     )
     [event] = audit("dashboard.change")
     assert event.actor == manager and event.organisation_id == dashboard.organisation_id
-    assert event.detail["changed"]["title"] == ["Renew a passport", "Renew or replace your passport"]
+    assert event.detail["changed"]["title"] == [
+        "Renew a passport",
+        "Renew or replace your passport",
+    ]
     assert set(event.detail["changed"]) == {
-        "title", "description", "costs", "customer_type", "business_model", "links"
+        "title",
+        "description",
+        "costs",
+        "customer_type",
+        "business_model",
+        "links",
     }
     # The page shows the new values.
     assert "Passport fees" in client.get(HUB).content.decode()
@@ -116,9 +124,7 @@ def test_each_standard_module_can_be_added_and_passes_its_schema(client, manager
     assert module.data_group == dashboard.kpi_group
     assert module.data_type.name == standard.data_type
     # It reads a data set that exists (made if it was missing), so tokens can be made.
-    assert DataSet.objects.filter(
-        data_group=module.data_group, data_type=module.data_type
-    ).exists()
+    assert DataSet.objects.filter(data_group=module.data_group, data_type=module.data_type).exists()
     [event] = audit("module.add")
     assert event.detail["period"] == standard.periods[-1]
     # Once there, it is not offered again.
@@ -161,9 +167,9 @@ def test_modules_move_up_and_down(client, manager, dashboard):
     for kind in ("completion-rate", "user-satisfaction"):
         client.post(f"{HUB}/modules/add/{kind}", {"period": "week"})
     slugs = lambda: list(  # noqa: E731
-        Module.objects.filter(dashboard=dashboard).order_by("order", "pk").values_list(
-            "slug", flat=True
-        )
+        Module.objects.filter(dashboard=dashboard)
+        .order_by("order", "pk")
+        .values_list("slug", flat=True)
     )
     assert slugs() == ["volumes", "completion-rate", "user-satisfaction"]
     last = Module.objects.get(slug="user-satisfaction")
@@ -197,9 +203,10 @@ def test_a_standard_module_is_removed_after_confirming(client, manager, dashboar
     client.force_login(manager)
     client.post(f"{HUB}/modules/add/completion-rate", {"period": "week"})
     module = Module.objects.get(slug="completion-rate")
-    assert "Remove “Completion rate”?" in client.get(
-        f"{HUB}/modules/{module.pk}/remove"
-    ).content.decode()
+    assert (
+        "Remove “Completion rate”?"
+        in client.get(f"{HUB}/modules/{module.pk}/remove").content.decode()
+    )
     assert client.post(f"{HUB}/modules/{module.pk}/remove").status_code == 302
     assert not Module.objects.filter(slug="completion-rate").exists()
     assert audit("module.remove")[0].detail["slug"] == "completion-rate"
@@ -310,9 +317,10 @@ def test_access_to_a_new_person_invites_them(client, manager, org, data_set, mai
 def test_access_is_taken_away(client, manager, uploader, data_set):
     client.force_login(manager)
     access = DataSetAccess.objects.get(user=uploader)
-    assert "Stop uploader@example.gov.uk sending data?" in client.get(
-        f"{DATA_SET}/access/{access.pk}/remove"
-    ).content.decode()
+    assert (
+        "Stop uploader@example.gov.uk sending data?"
+        in client.get(f"{DATA_SET}/access/{access.pk}/remove").content.decode()
+    )
     assert client.post(f"{DATA_SET}/access/{access.pk}/remove").status_code == 302
     assert not DataSetAccess.objects.filter(pk=access.pk).exists()
     assert User.objects.filter(pk=uploader.pk).exists()

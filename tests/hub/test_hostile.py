@@ -31,23 +31,41 @@ BAD = [
     (f"{HUB}/details", {"title": "Nul\x00"}, "Null characters are not allowed"),
     (f"{HUB}/details", {"title": "T", "description": "d" * 1001}, "at most 1000"),
     (f"{HUB}/details", {"title": "T", "costs": "\x1b[31m"}, "Remove the control characters"),
-    (f"{HUB}/details", {"title": "T", "start_title": "S", "start_url": "javascript:alert(1)"},
-     "Enter a web address"),
-    (f"{HUB}/details", {"title": "T", "start_title": "S", "start_url": "https://" + "a" * 300},
-     "at most 200"),
+    (
+        f"{HUB}/details",
+        {"title": "T", "start_title": "S", "start_url": "javascript:alert(1)"},
+        "Enter a web address",
+    ),
+    (
+        f"{HUB}/details",
+        {"title": "T", "start_title": "S", "start_url": "https://" + "a" * 300},
+        "at most 200",
+    ),
     (f"{HUB}/details", {"title": "T", "customer_type": "Martians"}, "Select a valid choice"),
     (f"{HUB}/details", {"title": "T", "business_model": ["x", "y"]}, "Select a valid choice"),
     (f"{HUB}/annotations/add", {"date": "2026-02-30", "text": "x"}, "Enter a real date"),
     (f"{HUB}/annotations/add", {"date": "0001-01-01", "text": "x"}, "between 1900 and 2200"),
     (f"{HUB}/annotations/add", {"date": "2026-01-05", "text": "x" * 201}, "at most 200"),
-    (f"{HUB}/annotations/add", {"date": "2026-01-05", "text": "a\nb"},
-     "Remove the control characters"),
-    (f"{HUB}/annotations/add", {"date": "2026-01-05", "text": "x", "link": "data:text/html,x"},
-     "Enter a web address"),
-    (f"{HUB}/modules/add/digital-takeup", {"period": "year", "channels": ["digital"]},
-     "Select a valid choice"),
-    (f"{HUB}/modules/add/digital-takeup", {"period": "week", "channels": ["'; DROP"]},
-     "Select a valid choice"),
+    (
+        f"{HUB}/annotations/add",
+        {"date": "2026-01-05", "text": "a\nb"},
+        "Remove the control characters",
+    ),
+    (
+        f"{HUB}/annotations/add",
+        {"date": "2026-01-05", "text": "x", "link": "data:text/html,x"},
+        "Enter a web address",
+    ),
+    (
+        f"{HUB}/modules/add/digital-takeup",
+        {"period": "year", "channels": ["digital"]},
+        "Select a valid choice",
+    ),
+    (
+        f"{HUB}/modules/add/digital-takeup",
+        {"period": "week", "channels": ["'; DROP"]},
+        "Select a valid choice",
+    ),
     (f"{HUB}/modules/add/cost-per-transaction", {"period": "week"}, "Select a valid choice"),
     (f"{DATA_SET}/tokens/new", {"label": "x" * 101}, "at most 100"),
     (f"{DATA_SET}/tokens/new", {"label": "   "}, "Enter a name for the token"),
@@ -55,8 +73,11 @@ BAD = [
     (f"{DATA_SET}/access/new", {"email": "not-an-email"}, "Enter an email address in the"),
     (f"{DATA_SET}/access/new", {"email": "a" * 250 + "@example.gov.uk"}, "at most 254"),
     (f"{DATA_SET}/access/new", {"email": SCRIPT + "@x.gov.uk"}, "Enter an email address in"),
-    (f"{DATA_SET}/access/new", {"email": "jo@example.gov.uk", "name": "\x00"},
-     "Null characters are not allowed"),
+    (
+        f"{DATA_SET}/access/new",
+        {"email": "jo@example.gov.uk", "name": "\x00"},
+        "Null characters are not allowed",
+    ),
 ]
 
 
@@ -88,16 +109,24 @@ def test_html_and_script_are_stored_as_text_and_shown_escaped(signed_in, dashboa
     for url in ("/manage", HUB, DATA_SET):
         page = signed_in.get(url).content.decode()
         assert SCRIPT not in page, url
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in signed_in.get(HUB).content.decode()
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in signed_in.get(HUB).content.decode()
+    )
 
 
 def test_wrong_types_and_odd_paths_are_4xx(signed_in, dashboard):
     module = Module.objects.get(slug="volumes")
     before = state()
-    assert signed_in.post(f"{HUB}/modules/{module.pk}/move", {"direction": "sideways"}).status_code == 400
+    assert (
+        signed_in.post(f"{HUB}/modules/{module.pk}/move", {"direction": "sideways"}).status_code
+        == 400
+    )
     assert signed_in.post(f"{HUB}/modules/{module.pk}/move", {}).status_code == 400
     assert signed_in.post(f"{HUB}/modules/abc/move", {"direction": "up"}).status_code == 404
-    assert signed_in.post(f"{HUB}/modules/99999999999999999999/move", {"direction": "up"}).status_code == 404
+    assert (
+        signed_in.post(f"{HUB}/modules/99999999999999999999/move", {"direction": "up"}).status_code
+        == 404
+    )
     assert signed_in.get("/manage/dashboards/renew%00passport").status_code == 404
     assert signed_in.get("/manage/data-sets/a%00b").status_code == 404
     assert signed_in.get("/manage/dashboards/" + "a" * 5000).status_code == 404

@@ -36,9 +36,9 @@ def test_manager_sees_their_dashboards_and_data_sets_with_freshness(
     assert f'href="{DATA_SET}"' in page
     assert "Out of date" in page
     assert "/manage/audit" not in page.split("</header>")[1]  # no admin links for managers
-    assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response[
-        "Cache-Control"
-    ]
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
+    )
 
 
 def test_a_fresh_data_set_is_up_to_date(client, manager, data_set):
@@ -49,8 +49,8 @@ def test_a_fresh_data_set_is_up_to_date(client, manager, data_set):
     assert "Up to date" in page and "Out of date" not in page
 
 
-def test_platform_admins_get_links_to_the_admin_pages(client, admin_user, dashboard):
-    client.force_login(admin_user)
+def test_platform_admins_get_links_to_the_admin_pages(client, platform_admin, dashboard):
+    client.force_login(platform_admin)
     page = client.get("/manage").content.decode()
     main = page.split('id="main-content"')[1]
     for link in ("/manage/requests", "/manage/audit", "/manage/preview-links"):

@@ -38,8 +38,12 @@ def objects(dashboard, data_set, uploader):
     )
     token = WriteToken.objects.get(data_set=data_set)
     access = DataSetAccess.objects.get(user=uploader)
-    return {"annotation": annotation.pk, "module": module.pk, "token": token.pk,
-            "access": access.pk}
+    return {
+        "annotation": annotation.pk,
+        "module": module.pk,
+        "token": token.pk,
+        "access": access.pk,
+    }
 
 
 def dashboard_urls(o):
@@ -106,7 +110,7 @@ def test_an_uploader_may_not_edit_dashboards_or_give_access(client, uploader, ob
     assert state() == before
 
 
-@pytest.mark.parametrize("role", ["manager", "admin_user"])
+@pytest.mark.parametrize("role", ["manager", "platform_admin"])
 def test_editing_in_review_is_refused_for_everyone(client, request, dashboard, objects, role):
     dashboard.status = Dashboard.Status.IN_REVIEW
     dashboard.save()

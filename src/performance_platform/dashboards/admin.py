@@ -20,6 +20,29 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "abbreviation", "slug"]
 
 
+MODULE_FIELDS = [
+    "order",
+    "slug",
+    "type",
+    "title",
+    "description",
+    "info",
+    "parent",
+    "data_group",
+    "data_type",
+    "query",
+    "options",
+]
+
+
+class OptionsField(forms.JSONField):
+    """Module options as JSON; empty (not ``{}``, which is checked as it is) means "start
+    from the type's template"."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class ModuleForm(forms.ModelForm):
     """A module in the admin: its type from a list, its options from the type's template."""
 
@@ -27,17 +50,21 @@ class ModuleForm(forms.ModelForm):
         choices=[("", "---------"), *CHOICES],
         help_text="The module types the site can draw.",
     )
+    options = OptionsField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="JSON. Leave empty on a new module to start from its type's template "
+        "(the usual field names for the type), then change what the template guesses.",
+    )
 
     class Meta:
         model = Module
-        fields = "__all__"
-        help_texts = {
-            "options": "Leave as {} on a new module to start from its type's template; "
-            "then change what the template guesses (field names, periods).",
-        }
+        fields = MODULE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None and self.initial.get("options") in (None, {}):
+            self.initial["options"] = None  # shown empty: the template fills it on save
         # A module saved before types were a list may have a type no longer registered:
         # keep it choosable, so the form shows it (and the schema check names the problem).
         current = self.instance.type if self.instance.pk else None
@@ -46,9 +73,11 @@ class ModuleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None and cleaned.get("type") and cleaned.get("options") in ({}, None):
-            # Model validation (the schema check) runs after this, on the filled options.
-            cleaned["options"] = default_options(cleaned["type"])
+        if cleaned.get("options", "") is None:
+            # Empty: a new module takes its type's template (model validation, the schema
+            # check, runs after this on the filled options); an existing one has none.
+            new = self.instance.pk is None
+            cleaned["options"] = default_options(cleaned.get("type", "")) if new else {}
         return cleaned
 
 
@@ -57,19 +86,7 @@ class ModuleInline(admin.StackedInline):
     form = ModuleForm
     fk_name = "dashboard"
     extra = 0
-    fields = [
-        "order",
-        "slug",
-        "type",
-        "title",
-        "description",
-        "info",
-        "parent",
-        "data_group",
-        "data_type",
-        "query",
-        "options",
-    ]
+    fields = MODULE_FIELDS
 
 
 class AnnotationInline(admin.TabularInline):

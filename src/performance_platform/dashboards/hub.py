@@ -30,9 +30,9 @@ from .models import Annotation, Dashboard, Module
 def data_sets_of(dashboard: Dashboard):
     """The data sets ``dashboard`` reads: those of its KPI group and its modules' groups
     (the same rule as ``permissions.data_sets_for``)."""
-    groups = Q(data_group_id__in=dashboard.modules.exclude(data_group__isnull=True).values(
-        "data_group_id"
-    ))
+    groups = Q(
+        data_group_id__in=dashboard.modules.exclude(data_group__isnull=True).values("data_group_id")
+    )
     if dashboard.kpi_group_id:
         groups |= Q(data_group_id=dashboard.kpi_group_id)
     return DataSet.objects.filter(groups).select_related("data_group", "data_type").distinct()

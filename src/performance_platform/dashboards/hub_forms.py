@@ -43,7 +43,9 @@ class LongText(forms.CharField):
 
     def __init__(self, *, max_length: int, rows: int = 5, **kwargs):
         kwargs.setdefault("required", False)
-        super().__init__(max_length=max_length, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+        super().__init__(
+            max_length=max_length, widget=forms.Textarea(attrs={"rows": rows}), **kwargs
+        )
         self.validators.append(no_control_characters)
 
 

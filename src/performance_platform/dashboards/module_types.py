@@ -177,7 +177,13 @@ _ALL = (
             },
         ),
         time_series=True,
-        template={"value-attribute": "count:sum", "matching-attribute": "stage", "numerator-matcher": "^done$", "denominator-matcher": "^start$", "axis-period": "week"},
+        template={
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+            "axis-period": "week",
+        },
     ),
     ModuleType(
         "user_satisfaction_graph",
@@ -189,7 +195,11 @@ _ALL = (
             **{"total-attribute": _FIELD},
         ),
         time_series=True,
-        template={"value-attribute": "score:mean", "total-attribute": "num_responses:sum", "axis-period": "month"},
+        template={
+            "value-attribute": "score:mean",
+            "total-attribute": "num_responses:sum",
+            "axis-period": "month",
+        },
     ),
     ModuleType(
         "bar_chart_with_number",
@@ -259,7 +269,13 @@ _ALL = (
                 "matching-attribute": _FIELD,
             },
         ),
-        template={"value-attribute": "count:sum", "matching-attribute": "stage", "numerator-matcher": "^done$", "denominator-matcher": "^start$", "category": "channel"},
+        template={
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+            "category": "channel",
+        },
     ),
     ModuleType(
         "section",

@@ -156,7 +156,10 @@ def module_add(request, slug, kind):
         messages.error(request, "That module is already on the dashboard")
         return redirect("manage:dashboard", slug=dash.slug)
     form = hub_forms.StandardModuleForm(
-        request.POST if request.method == "POST" else None, standard=standard, periods=hub.PERIODS, channels=hub.CHANNELS
+        request.POST if request.method == "POST" else None,
+        standard=standard,
+        periods=hub.PERIODS,
+        channels=hub.CHANNELS,
     )
     if request.method == "POST" and form.is_valid():
         hub.add_standard_module(
