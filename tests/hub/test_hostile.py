@@ -59,14 +59,15 @@ BAD = [
     (
         f"{HUB}/modules/add/digital-takeup",
         {"period": "year", "channels": ["digital"]},
-        "Select a valid choice",
+        'href="#id_period_0">Choose one of the periods listed',
     ),
     (
         f"{HUB}/modules/add/digital-takeup",
         {"period": "week", "channels": ["'; DROP"]},
-        "Select a valid choice",
+        'href="#id_channels_0">Choose channels from the list',
     ),
-    (f"{HUB}/modules/add/cost-per-transaction", {"period": "week"}, "Select a valid choice"),
+    (f"{HUB}/modules/add/cost-per-transaction", {"period": "week"}, "Choose one of the periods"),
+    (f"{HUB}/modules/add/completion-rate", {}, 'href="#id_period_0">Choose how often'),
     (f"{DATA_SET}/tokens/new", {"label": "x" * 101}, "at most 100"),
     (f"{DATA_SET}/tokens/new", {"label": "   "}, "Enter a name for the token"),
     (f"{DATA_SET}/tokens/new", {"label": "tab\there"}, "Remove the control characters"),

@@ -29,6 +29,27 @@ def no_line_control_characters(value: str) -> None:
         raise ValidationError("Remove the control characters", code="control")
 
 
+class _FirstOptionId:
+    """Radios and checkboxes whose field id is the first option's (``id_period_0``).
+
+    Django gives a radio or checkbox group no id of its own; the shared field template
+    (``manage/includes/field.html``) gives the first option the field's id and the error
+    summary links to it, so without this the first option had ``id=""`` and the summary's
+    link went nowhere.
+    """
+
+    def id_for_label(self, id_, index=None):
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
+class Radios(_FirstOptionId, forms.RadioSelect):
+    """GOV.UK radios (see :class:`_FirstOptionId`)."""
+
+
+class Checkboxes(_FirstOptionId, forms.CheckboxSelectMultiple):
+    """GOV.UK checkboxes (see :class:`_FirstOptionId`)."""
+
+
 class Text(forms.CharField):
     """A one-line text field: stripped, limited, no control characters."""
 
@@ -194,10 +215,13 @@ class StandardModuleForm(forms.Form):
     channels."""
 
     period = forms.ChoiceField(
-        widget=forms.RadioSelect,
+        widget=Radios,
         label="How often is the data sent?",
         help_text="The chart shows one point per period.",
-        error_messages={"required": "Choose how often the data is sent"},
+        error_messages={
+            "required": "Choose how often the data is sent",
+            "invalid_choice": "Choose one of the periods listed",
+        },
     )
 
     def __init__(self, *args, standard, periods: dict, channels: dict, **kwargs):
@@ -207,11 +231,14 @@ class StandardModuleForm(forms.Form):
         if standard.has_channels:
             self.fields["channels"] = forms.MultipleChoiceField(
                 choices=list(channels.items()),
-                widget=forms.CheckboxSelectMultiple,
+                widget=Checkboxes,
                 label="Which channels does the service have?",
                 help_text="Select all that apply. The chart shows each as a share of all.",
                 initial=["digital"],
-                error_messages={"required": "Select at least one channel"},
+                error_messages={
+                    "required": "Select at least one channel",
+                    "invalid_choice": "Choose channels from the list",
+                },
             )
 
 
