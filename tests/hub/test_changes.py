@@ -327,3 +327,13 @@ def test_access_is_taken_away(client, manager, uploader, data_set):
     assert audit("access.revoke")[0].detail == {"user": "uploader@example.gov.uk"}
     client.force_login(uploader)
     assert client.get(DATA_SET).status_code == 404
+
+
+def test_a_secret_not_shown_does_not_wait_in_the_session(client, manager, data_set):
+    client.force_login(manager)
+    response = client.post(f"{DATA_SET}/tokens/new", {"label": "Skipped"})
+    assert "hub.new_token" in client.session
+    client.get(DATA_SET)  # straight back to the data set, not to the token's page
+    assert "hub.new_token" not in client.session
+    page = client.get(response["Location"]).content.decode()
+    assert "cannot be shown again" in page

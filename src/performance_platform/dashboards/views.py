@@ -21,7 +21,9 @@ from . import hub, hub_forms, permissions
 from .models import Annotation, Dashboard, Module
 from .permissions import Action
 
-#: A new token's secret waits here in the session for the one page that shows it.
+#: A new token's secret waits here in the session for the one page that shows it (it is
+#: removed as that page, or the data set's page, is shown): the POST redirects, so a
+#: reload neither shows it again nor makes another token.
 SECRET_KEY = "hub.new_token"
 
 STATUS_TAGS = {
@@ -234,6 +236,8 @@ def expected_every(seconds: int | None) -> str:
 def data_set(request, name):
     """A data set: its freshness, tokens and (for managers) who may upload to it."""
     ds = permissions.data_set_or_404(request.user, name)
+    # A secret not yet shown (the person came straight here) is not kept any longer.
+    request.session.pop(SECRET_KEY, None)
     can_grant = permissions.can(request.user, Action.GRANT_ACCESS, ds)
     return _page(
         request,
