@@ -12,6 +12,15 @@ from performance_platform.accounts.models import (
 from performance_platform.dashboards.models import Annotation, Dashboard, Module, Organisation
 from performance_platform.datastore.models import DataGroup, DataType, WriteToken
 
+# The browser tests' fixtures, for test_browser.py: the demo on a real server, chromium.
+from tests.browser.conftest import (  # noqa: F401
+    browser,
+    chromium_path,
+    js,
+    site,
+    test_database,
+)
+
 Role = Membership.Role
 TOKEN = "hub-test-token-0123456789abcdef"
 
