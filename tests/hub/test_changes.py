@@ -1,6 +1,7 @@
 """Changes from the hub: each lands with its audit row, and does what the page says."""
 
 import json
+import socket
 
 import pytest
 
@@ -337,3 +338,40 @@ def test_a_secret_not_shown_does_not_wait_in_the_session(client, manager, data_s
     assert "hub.new_token" not in client.session
     page = client.get(response["Location"]).content.decode()
     assert "cannot be shown again" in page
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends
+
+
+def test_when_the_invitation_cannot_be_sent_nothing_is_stored(client, manager, data_set, settings):
+    """An SMTP server that refuses connections: a form error, and no half-made account."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": _closed_port(), "timeout": 2},
+        }
+    }
+    client.force_login(manager)
+    before = state()
+    response = client.post(f"{DATA_SET}/access/new", {"email": "new@example.gov.uk"})
+    assert response.status_code == 400
+    assert "The invitation email could not be sent" in response.content.decode()
+    assert state() == before
+
+
+def test_a_dashboard_problem_the_form_cannot_see_is_shown_and_nothing_saved(
+    client, manager, dashboard
+):
+    from performance_platform.dashboards.models import Dashboard
+
+    Dashboard.objects.filter(pk=dashboard.pk).update(tagline="t" * 500)  # as an old import
+    client.force_login(manager)
+    before = state()
+    response = client.post(f"{HUB}/details", DETAILS)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "Tagline: Ensure this value has at most 400" in page
+    assert state() == before

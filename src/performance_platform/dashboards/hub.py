@@ -10,6 +10,7 @@ the same module types and data types the demo's dashboards use, with the period 
 digital take-up) the channels the manager chooses.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -22,6 +23,13 @@ from performance_platform.kpis import catalogue
 
 from . import permissions
 from .models import Annotation, Dashboard, Module
+
+log = logging.getLogger(__name__)
+
+
+class InvitationNotSent(Exception):
+    """The invitation email to a new uploader could not be sent; nothing was stored."""
+
 
 # ---------------------------------------------------------------------------------------
 # Reading
@@ -286,7 +294,8 @@ def _data_group(dashboard: Dashboard) -> DataGroup:
     return group
 
 
-def _top_level(dashboard: Dashboard):
+def top_level_modules(dashboard: Dashboard):
+    """The dashboard's top-level modules, in the order the public page shows them."""
     return Module.objects.filter(dashboard=dashboard, parent__isnull=True).order_by("order", "pk")
 
 
@@ -319,7 +328,7 @@ def add_standard_module(
                 detail={"for": f"{dashboard.slug}/{standard.slug}"},
                 request=request,
             )
-        last = _top_level(dashboard).aggregate(last=Max("order"))["last"]
+        last = top_level_modules(dashboard).aggregate(last=Max("order"))["last"]
         module = Module(
             dashboard=dashboard,
             slug=standard.slug,
@@ -373,7 +382,7 @@ def move_module(module: Module, direction: str, *, request) -> bool:
         raise ValueError("direction must be up or down")
     dashboard = module.dashboard
     with transaction.atomic():
-        modules = list(_top_level(dashboard).select_for_update())
+        modules = list(top_level_modules(dashboard).select_for_update())
         ids = [m.pk for m in modules]
         if module.pk not in ids:
             return False
@@ -443,7 +452,8 @@ def grant_access(data_set: DataSet, email: str, *, name: str = "", request) -> D
 
     Someone without an account gets one (no usable password), a data-uploader role in the
     organisation whose dashboard reads the data set, and an invitation to set a password.
-    Returns the access (an existing one unchanged).
+    Returns the access (an existing one unchanged). Raises :class:`InvitationNotSent`
+    (having stored nothing) when the invitation cannot be sent.
     """
     actor = request.user
     org_id = _organisation_id(data_set, actor)
@@ -475,12 +485,18 @@ def grant_access(data_set: DataSet, email: str, *, name: str = "", request) -> D
                 request=request,
             )
         if created:
-            invitations.invite(
-                user,
-                invited_by=actor,
-                why=f"to send data to the {data_set.name} data set",
-                request=request,
-            )
+            # Inside the transaction: if the email cannot be sent, no account is left
+            # behind that its owner could never activate.
+            try:
+                invitations.invite(
+                    user,
+                    invited_by=actor,
+                    why=f"to send data to the {data_set.name} data set",
+                    request=request,
+                )
+            except Exception as exc:  # any mail backend's failure (SMTP, Notify, files)
+                log.exception("the invitation to %s could not be sent", email)
+                raise InvitationNotSent(str(exc)) from exc
     return access
 
 

@@ -9,6 +9,7 @@ show forms and confirmations.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -37,6 +38,17 @@ STATUS_TAGS = {
 def _page(request, template: str, context: dict, status: int = 200):
     """Render a signed-in page: never cached by anyone, ``nav`` set for the header."""
     return render(request, template, {"nav": "manage", **context}, status=status)
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """A model's validation errors as sentences, each naming its field (not a form's)."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    return [
+        f"{field.replace('_', ' ').capitalize()}: {message}" if field != "__all__" else message
+        for field, messages in exc.message_dict.items()
+        for message in messages
+    ]
 
 
 def _data_set_rows(data_sets, user):
@@ -78,7 +90,7 @@ def index(request):
 def dashboard(request, slug):
     """The hub of one dashboard: its summary, details, annotations, modules, data sets."""
     dash = permissions.dashboard_or_404(request.user, slug)
-    modules = list(hub._top_level(dash).select_related("data_group", "data_type"))
+    modules = list(hub.top_level_modules(dash).select_related("data_group", "data_type"))
     return _page(
         request,
         "manage/hub/dashboard.html",
@@ -104,9 +116,16 @@ def details(request, slug):
     dash = permissions.dashboard_or_404(request.user, slug, Action.EDIT_DASHBOARD)
     form = hub_forms.DetailsForm(request.POST if request.method == "POST" else None, dashboard=dash)
     if request.method == "POST" and form.is_valid():
-        changed = hub.change_details(dash, form.values(), request=request)
-        messages.success(request, "Details saved" if changed else "Nothing was changed")
-        return redirect("manage:dashboard", slug=dash.slug)
+        try:
+            changed = hub.change_details(dash, form.values(), request=request)
+        except ValidationError as exc:
+            # The whole dashboard is checked: a problem the form cannot see (an old value
+            # from an import, say) is shown, and nothing is saved.
+            dash.refresh_from_db()
+            form.add_error(None, _problems(exc))
+        else:
+            messages.success(request, "Details saved" if changed else "Nothing was changed")
+            return redirect("manage:dashboard", slug=dash.slug)
     status = 400 if form.errors else 200
     return _page(request, "manage/hub/details.html", {"dashboard": dash, "form": form}, status)
 
@@ -119,9 +138,13 @@ def annotation_add(request, slug):
     dash = permissions.dashboard_or_404(request.user, slug, Action.EDIT_DASHBOARD)
     form = hub_forms.AnnotationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        hub.add_annotation(dash, request=request, **form.cleaned_data)
-        messages.success(request, "Annotation added")
-        return redirect("manage:dashboard", slug=dash.slug)
+        try:
+            hub.add_annotation(dash, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, _problems(exc))
+        else:
+            messages.success(request, "Annotation added")
+            return redirect("manage:dashboard", slug=dash.slug)
     status = 400 if form.errors else 200
     return _page(
         request, "manage/hub/annotation_add.html", {"dashboard": dash, "form": form}, status
@@ -164,15 +187,20 @@ def module_add(request, slug, kind):
         channels=hub.CHANNELS,
     )
     if request.method == "POST" and form.is_valid():
-        hub.add_standard_module(
-            dash,
-            standard,
-            period=form.cleaned_data["period"],
-            channels=form.cleaned_data.get("channels", ()),
-            request=request,
-        )
-        messages.success(request, f"{standard.title} added")
-        return redirect("manage:dashboard", slug=dash.slug)
+        try:
+            hub.add_standard_module(
+                dash,
+                standard,
+                period=form.cleaned_data["period"],
+                channels=form.cleaned_data.get("channels", ()),
+                request=request,
+            )
+        except ValidationError as exc:
+            # The module (or the data set it needs) failed its checks: nothing was stored.
+            form.add_error(None, _problems(exc))
+        else:
+            messages.success(request, f"{standard.title} added")
+            return redirect("manage:dashboard", slug=dash.slug)
     status = 400 if form.errors else 200
     return _page(
         request,
@@ -315,11 +343,18 @@ def access_grant(request, name):
     ds = permissions.data_set_or_404(request.user, name, Action.GRANT_ACCESS)
     form = hub_forms.AccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        access = hub.grant_access(
-            ds, form.cleaned_data["email"], name=form.cleaned_data["name"], request=request
-        )
-        messages.success(request, f"{access.user.email} can now send data to {ds.name}")
-        return redirect("manage:data-set", name=ds.name)
+        try:
+            access = hub.grant_access(
+                ds, form.cleaned_data["email"], name=form.cleaned_data["name"], request=request
+            )
+        except hub.InvitationNotSent:
+            form.add_error(
+                "email",
+                "The invitation email could not be sent, so nothing was changed. Try again later.",
+            )
+        else:
+            messages.success(request, f"{access.user.email} can now send data to {ds.name}")
+            return redirect("manage:data-set", name=ds.name)
     status = 400 if form.errors else 200
     return _page(request, "manage/hub/access_grant.html", {"data_set": ds, "form": form}, status)
 
