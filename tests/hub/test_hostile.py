@@ -177,3 +177,29 @@ def test_csrf_is_required_on_confirmations_and_moves(manager, dashboard, data_se
     ):
         assert client.post(url, {"direction": "down"}).status_code == 403, url
     assert state() == before
+
+
+def test_a_csrf_token_replayed_from_another_session_is_refused(manager, dashboard, data_set):
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(manager)
+    page = first.get(f"{DATA_SET}/tokens/new").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(manager)
+    second.get(f"{DATA_SET}/tokens/new")  # its own CSRF cookie
+    before = state()
+    response = second.post(
+        f"{DATA_SET}/tokens/new", {"label": "Replayed", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 403
+    assert state() == before
+
+
+def test_anonymous_changes_go_to_sign_in_and_change_nothing(client, dashboard, data_set):
+    before = state()
+    for url, body in FORMS.items():
+        response = client.post(url, body)
+        assert response.status_code == 302 and response["Location"].startswith(
+            "/manage/sign-in?next="
+        ), url
+    assert state() == before
