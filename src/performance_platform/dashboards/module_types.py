@@ -3,14 +3,17 @@
 For each type: its name (a module's ``type`` in configuration files and the admin), a title
 for people (for a choice list), the JSON Schema (draft 2020-12) of its options (after the
 original's option schemas, stricter where it accepted options nothing read), whether it is
-a container (``section``, ``tab``: it holds other modules and has no data source), and
-whether it is drawn over time (its module page then offers the date form).
+a container (``section``, ``tab``: it holds other modules and has no data source),
+whether it is drawn over time (its module page then offers the date form), and a template:
+the options a new module of the type starts from in the Django admin (each passes its own
+schema; ``tests/hub/test_admin.py`` checks).
 
 :mod:`.schemas` checks modules against this list; the public site's renderers register
 against its names. Nothing here imports the site: imports only run from the site down.
 """
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class ModuleType:
     schema: dict
     container: bool = False
     time_series: bool = False
+    #: The options a new module of this type starts from (the usual field names of the
+    #: data it is drawn from); :func:`default_options` gives a copy.
+    template: dict = field(default_factory=dict)
 
 
 _FORMAT = {
@@ -116,12 +122,14 @@ _ALL = (
             ["value-attribute"],
             **{"date-period": {"enum": ["hour", "day", "week", "month", "quarter", "year"]}},
         ),
+        template={"value-attribute": "count", "date-period": "month"},
     ),
     ModuleType(
         "single_timeseries",
         "Single time series",
         _schema(["value-attribute"], **{"default-value": {"type": "number"}}),
         time_series=True,
+        template={"value-attribute": "count:sum", "axis-period": "week"},
     ),
     ModuleType(
         "grouped_timeseries",
@@ -155,6 +163,7 @@ _ALL = (
             },
         ),
         time_series=True,
+        template={"value-attribute": "count:sum", "category": "channel", "axis-period": "week"},
     ),
     ModuleType(
         "completion_rate",
@@ -168,6 +177,13 @@ _ALL = (
             },
         ),
         time_series=True,
+        template={
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+            "axis-period": "week",
+        },
     ),
     ModuleType(
         "user_satisfaction_graph",
@@ -179,12 +195,18 @@ _ALL = (
             **{"total-attribute": _FIELD},
         ),
         time_series=True,
+        template={
+            "value-attribute": "score:mean",
+            "total-attribute": "num_responses:sum",
+            "axis-period": "month",
+        },
     ),
     ModuleType(
         "bar_chart_with_number",
         "Bar chart with number",
         _schema(["value-attribute"]),
         time_series=True,
+        template={"value-attribute": "count:sum", "axis-period": "month"},
     ),
     ModuleType(
         "column",
@@ -193,6 +215,7 @@ _ALL = (
             ["value-attribute", "max-bars", "pin-to"],
             **{"max-bars": {"type": "integer", "minimum": 1, "maximum": 50}, "pin-to": _FIELD},
         ),
+        template={"value-attribute": "count", "max-bars": 10, "pin-to": "other"},
     ),
     ModuleType(
         "table",
@@ -201,6 +224,7 @@ _ALL = (
             ["sort-by", "sort-order"],
             **{"sort-by": _FIELD, "sort-order": {"enum": ["ascending", "descending"]}},
         ),
+        template={"sort-by": "_timestamp", "sort-order": "descending"},
     ),
     ModuleType(
         "list",
@@ -214,6 +238,7 @@ _ALL = (
                 "url-root": {"type": "string", "maxLength": 300, "pattern": "^(https?://|/)"},
             },
         ),
+        template={"label-attr": "pageTitle", "link-attr": "pagePath"},
     ),
     ModuleType(
         "availability",
@@ -225,6 +250,7 @@ _ALL = (
         "journey",
         "Journey",
         _schema(["matching-attribute"], **{"matching-attribute": _FIELD}),
+        template={"matching-attribute": "stage"},
     ),
     ModuleType(
         "realtime",
@@ -243,6 +269,13 @@ _ALL = (
                 "matching-attribute": _FIELD,
             },
         ),
+        template={
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+            "category": "channel",
+        },
     ),
     ModuleType(
         "section",
@@ -269,3 +302,9 @@ CONTAINERS = frozenset(name for name, t in TYPES.items() if t.container)
 TIME_SERIES = frozenset(name for name, t in TYPES.items() if t.time_series)
 #: ``(name, title)`` pairs, for a choice list.
 CHOICES: tuple[tuple[str, str], ...] = tuple((t.name, t.title) for t in _ALL)
+
+
+def default_options(type_name: str) -> dict:
+    """A fresh copy of the options a new module of ``type_name`` starts from ({} if unknown)."""
+    module_type = TYPES.get(type_name)
+    return copy.deepcopy(module_type.template) if module_type else {}

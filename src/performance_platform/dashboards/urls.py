@@ -7,12 +7,30 @@ audit trail.
 
 from django.urls import path
 
-from . import audit_views, publishing_views
+from . import audit_views, publishing_views, views
 
 app_name = "manage"
 
-# The manager's hub (views.py).
-hub_urlpatterns: list = []
+# The manager's hub (views.py). Slugs and data-set names use the slug converter: the
+# names they match are the only ones that exist, and no NUL character reaches a query.
+_D = "manage/dashboards/<slug:slug>"
+_S = "manage/data-sets/<slug:name>"
+hub_urlpatterns: list = [
+    path("manage", views.index, name="index"),
+    path(_D, views.dashboard, name="dashboard"),
+    path(f"{_D}/details", views.details, name="details"),
+    path(f"{_D}/annotations/add", views.annotation_add, name="annotation-add"),
+    path(f"{_D}/annotations/<int:pk>/remove", views.annotation_remove, name="annotation-remove"),
+    path(f"{_D}/modules/add/<slug:kind>", views.module_add, name="module-add"),
+    path(f"{_D}/modules/<int:pk>/move", views.module_move, name="module-move"),
+    path(f"{_D}/modules/<int:pk>/remove", views.module_remove, name="module-remove"),
+    path(_S, views.data_set, name="data-set"),
+    path(f"{_S}/tokens/new", views.token_new, name="token-new"),
+    path(f"{_S}/tokens/<int:pk>/created", views.token_created, name="token-created"),
+    path(f"{_S}/tokens/<int:pk>/revoke", views.token_revoke, name="token-revoke"),
+    path(f"{_S}/access/new", views.access_grant, name="access-grant"),
+    path(f"{_S}/access/<int:pk>/remove", views.access_revoke, name="access-revoke"),
+]
 # Publishing: status moves, preview links, sign-off (publishing_views.py).
 publishing_urlpatterns: list = [
     path(

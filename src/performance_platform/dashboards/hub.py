@@ -1,0 +1,515 @@
+"""The manager's hub: every change a service manager or uploader makes from ``/manage``.
+
+Plain functions, one per change. Each runs in one transaction with its audit row, so a
+change that fails leaves nothing behind, and a change that lands is always in the audit
+trail. Permissions are checked by the views (``permissions.dashboard_or_404`` and
+``data_set_or_404``) before any of these is called.
+
+The four standard KPI modules (:data:`STANDARD`) are built here from the KPI catalogue:
+the same module types and data types the demo's dashboards use, with the period and (for
+digital take-up) the channels the manager chooses.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max, Q
+
+from performance_platform.accounts import audit, invitations
+from performance_platform.accounts.models import DataSetAccess, Membership, User
+from performance_platform.datastore.models import DataGroup, DataSet, DataType, WriteToken
+from performance_platform.kpis import catalogue
+
+from . import permissions
+from .models import Annotation, Dashboard, Module
+
+log = logging.getLogger(__name__)
+
+
+class InvitationNotSent(Exception):
+    """The invitation email to a new uploader could not be sent; nothing was stored."""
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def data_sets_of(dashboard: Dashboard):
+    """The data sets ``dashboard`` reads: those of its KPI group and its modules' groups
+    (the same rule as ``permissions.data_sets_for``)."""
+    groups = Q(
+        data_group_id__in=dashboard.modules.exclude(data_group__isnull=True).values("data_group_id")
+    )
+    if dashboard.kpi_group_id:
+        groups |= Q(data_group_id=dashboard.kpi_group_id)
+    return DataSet.objects.filter(groups).select_related("data_group", "data_type").distinct()
+
+
+def _short(value, limit: int = 200):
+    """A value as the audit's detail keeps it: text cut to ``limit`` characters."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Details and annotations
+
+#: The fields the details page edits, in the order the audit names them.
+DETAIL_FIELDS = ("title", "description", "costs", "customer_type", "business_model", "links")
+
+
+def change_details(dashboard: Dashboard, values: dict, *, request) -> dict:
+    """Set the details in ``values`` (checked by the form) and audit what changed.
+
+    Returns ``{field: [old, new]}`` for the fields that changed ({} saves nothing).
+    """
+    changed = {
+        name: [getattr(dashboard, name), values[name]]
+        for name in DETAIL_FIELDS
+        if name in values and getattr(dashboard, name) != values[name]
+    }
+    if not changed:
+        return {}
+    with transaction.atomic():
+        for name, (_old, new) in changed.items():
+            setattr(dashboard, name, new)
+        dashboard.full_clean()
+        dashboard.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            "dashboard.change",
+            target=dashboard,
+            organisation_id=dashboard.organisation_id,
+            detail={
+                "changed": {
+                    name: [_short(old), _short(new)] for name, (old, new) in changed.items()
+                }
+            },
+            request=request,
+        )
+    return changed
+
+
+def add_annotation(dashboard: Dashboard, *, date, text: str, link: str, request) -> Annotation:
+    """Add a dated note to ``dashboard`` (marked on its charts), audited."""
+    with transaction.atomic():
+        annotation = Annotation(dashboard=dashboard, date=date, text=text, link=link)
+        annotation.full_clean()
+        annotation.save()
+        audit.record(
+            "annotation.add",
+            target=dashboard,
+            organisation_id=dashboard.organisation_id,
+            detail={"date": date.isoformat(), "text": text, "link": link},
+            request=request,
+        )
+    return annotation
+
+
+def remove_annotation(annotation: Annotation, *, request) -> None:
+    """Remove an annotation from its dashboard, audited."""
+    dashboard = annotation.dashboard
+    with transaction.atomic():
+        detail = {"date": annotation.date.isoformat(), "text": annotation.text}
+        annotation.delete()
+        audit.record(
+            "annotation.remove",
+            target=dashboard,
+            organisation_id=dashboard.organisation_id,
+            detail=detail,
+            request=request,
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# The standard KPI modules
+
+PERIODS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+#: How many periods each module shows, by period (half a year of weeks, a year of months,
+#: two years of quarters).
+DURATIONS = {"week": 26, "month": 12, "quarter": 8}
+#: How long after the last write a data set sent each period counts as out of date: the
+#: period and a week's grace (seconds).
+MAX_AGE = {"week": 14 * 86400, "month": 38 * 86400, "quarter": 99 * 86400}
+#: The channels ``transactions-by-channel`` data names, as the original platform did.
+CHANNELS = {
+    "digital": "Digital",
+    "api": "API",
+    "assisted_digital": "Assisted digital",
+    "telephone": "Telephone",
+    "paper_form": "Paper form",
+    "face_to_face": "Face to face",
+    "email": "Email",
+    "post": "Post",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True)
+class StandardModule:
+    """One of the four standard KPI modules: what it is drawn with, and from which data."""
+
+    slug: str
+    kpi: catalogue.KPI
+    type: str
+    data_type: str
+    periods: tuple[str, ...]
+    auto_ids: tuple[str, ...]
+    has_channels: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.kpi.title
+
+
+STANDARD: dict[str, StandardModule] = {
+    m.slug: m
+    for m in (
+        StandardModule(
+            "digital-takeup",
+            catalogue.DIGITAL_TAKEUP,
+            "grouped_timeseries",
+            "transactions-by-channel",
+            ("week", "month", "quarter"),
+            ("_timestamp", "channel"),
+            has_channels=True,
+        ),
+        StandardModule(
+            "cost-per-transaction",
+            catalogue.COST_PER_TRANSACTION,
+            "bar_chart_with_number",
+            catalogue.COST_PER_TRANSACTION.data_type,
+            ("quarter", "month"),
+            ("_timestamp",),
+        ),
+        StandardModule(
+            "user-satisfaction",
+            catalogue.USER_SATISFACTION,
+            "user_satisfaction_graph",
+            catalogue.USER_SATISFACTION.data_type,
+            ("month", "week"),
+            ("_timestamp",),
+        ),
+        StandardModule(
+            "completion-rate",
+            catalogue.COMPLETION_RATE,
+            "completion_rate",
+            "journey",
+            ("week", "month"),
+            ("_timestamp", "stage"),
+        ),
+    )
+}
+
+
+def module_fields(standard: StandardModule, *, period: str, channels=()) -> dict:
+    """The title, description, query and options of a standard module (as the demo's)."""
+    every = PERIODS[period].lower()
+    duration = DURATIONS[period]
+    if standard.slug == "digital-takeup":
+        return {
+            "description": f"Completed transactions each {every}, as a share of all channels.",
+            "query": {
+                "period": period,
+                "group_by": "channel",
+                "collect": ["count:sum"],
+                "duration": duration,
+            },
+            "options": {
+                "value-attribute": "count:sum",
+                "category": "channel",
+                "axis-period": period,
+                "one-hundred-percent": True,
+                "use_stack": True,
+                "show-line-labels": True,
+                "axes": {
+                    "x": {"label": PERIODS[period]},
+                    "y": [{"groupId": c, "label": CHANNELS[c]} for c in channels],
+                },
+            },
+        }
+    if standard.slug == "cost-per-transaction":
+        return {
+            "description": f"The average cost of each completed transaction, each {every}.",
+            "query": {
+                "period": period,
+                "collect": ["cost_per_transaction:mean"],
+                "duration": duration,
+            },
+            "options": {
+                "value-attribute": "cost_per_transaction:mean",
+                "format": {"type": "currency", "pence": True},
+                "axis-period": period,
+            },
+        }
+    if standard.slug == "user-satisfaction":
+        return {
+            "description": "Average of scores rating satisfaction from 100% (very satisfied) "
+            "to 0% (very dissatisfied).",
+            "query": {
+                "period": period,
+                "duration": duration,
+                "collect": [
+                    "score:mean",
+                    "num_responses:sum",
+                    *(f"rating_{k}:sum" for k in range(1, 6)),
+                ],
+            },
+            "options": {
+                "value-attribute": "score:mean",
+                "total-attribute": "num_responses:sum",
+                "axis-period": period,
+            },
+        }
+    return {
+        "description": "The percentage of people who finish once they have started.",
+        "query": {
+            "period": period,
+            "group_by": "stage",
+            "collect": ["count:sum"],
+            "duration": duration,
+        },
+        "options": {
+            "value-attribute": "count:sum",
+            "matching-attribute": "stage",
+            "numerator-matcher": "^done$",
+            "denominator-matcher": "^start$",
+            "axis-period": period,
+        },
+    }
+
+
+def missing_standard(dashboard: Dashboard) -> list[StandardModule]:
+    """The standard KPI modules ``dashboard`` does not have (by slug)."""
+    present = set(dashboard.modules.values_list("slug", flat=True))
+    return [m for m in STANDARD.values() if m.slug not in present]
+
+
+def _data_group(dashboard: Dashboard) -> DataGroup:
+    """The group a dashboard's standard modules read: its KPI group, or one named after it."""
+    if dashboard.kpi_group_id:
+        return dashboard.kpi_group
+    group, _ = DataGroup.objects.get_or_create(name=dashboard.slug)
+    return group
+
+
+def top_level_modules(dashboard: Dashboard):
+    """The dashboard's top-level modules, in the order the public page shows them."""
+    return Module.objects.filter(dashboard=dashboard, parent__isnull=True).order_by("order", "pk")
+
+
+def add_standard_module(
+    dashboard: Dashboard, standard: StandardModule, *, period: str, channels=(), request
+) -> Module:
+    """Add a standard KPI module at the end of ``dashboard``, checked against its type's
+    schema; creates the data set it reads if there is none yet (so tokens can be made for
+    it). Audited as ``module.add`` (and ``data_set.create``)."""
+    if period not in standard.periods:
+        raise ValueError(f"{standard.title} cannot be shown by {period}")
+    fields = module_fields(standard, period=period, channels=channels)
+    with transaction.atomic():
+        group = _data_group(dashboard)
+        data_type, _ = DataType.objects.get_or_create(name=standard.data_type)
+        data_set = DataSet.objects.filter(data_group=group, data_type=data_type).first()
+        if data_set is None:
+            data_set = DataSet(
+                data_group=group,
+                data_type=data_type,
+                auto_ids=list(standard.auto_ids),
+                max_age_expected=MAX_AGE[period],
+            )
+            data_set.full_clean(exclude=["name"])
+            data_set.save()
+            audit.record(
+                "data_set.create",
+                target=data_set,
+                organisation_id=dashboard.organisation_id,
+                detail={"for": f"{dashboard.slug}/{standard.slug}"},
+                request=request,
+            )
+        last = top_level_modules(dashboard).aggregate(last=Max("order"))["last"]
+        module = Module(
+            dashboard=dashboard,
+            slug=standard.slug,
+            type=standard.type,
+            title=standard.title,
+            description=fields["description"],
+            info=[standard.kpi.description] if standard.kpi.description else [],
+            data_group=group,
+            data_type=data_type,
+            query=fields["query"],
+            options=fields["options"],
+            order=0 if last is None else last + 1,
+        )
+        module.full_clean()
+        module.save()
+        audit.record(
+            "module.add",
+            target=module,
+            organisation_id=dashboard.organisation_id,
+            detail={"type": module.type, "period": period, "channels": list(channels)},
+            request=request,
+        )
+    return module
+
+
+def remove_module(module: Module, *, request) -> None:
+    """Remove a module (and anything inside it) from its dashboard, audited."""
+    dashboard = module.dashboard
+    with transaction.atomic():
+        detail = {"slug": module.slug, "type": module.type, "title": module.title}
+        name = str(module)
+        module.delete()
+        audit.record(
+            "module.remove",
+            target_type="module",
+            target_id=detail["slug"],
+            target_repr=name,
+            organisation_id=dashboard.organisation_id,
+            detail=detail,
+            request=request,
+        )
+
+
+def move_module(module: Module, direction: str, *, request) -> bool:
+    """Swap a top-level module with its neighbour above (``up``) or below (``down``).
+
+    The dashboard's top-level modules are numbered 0, 1, 2… first, so equal ``order``
+    values (common in imported dashboards) still move. Returns False at either end.
+    """
+    if direction not in ("up", "down"):
+        raise ValueError("direction must be up or down")
+    dashboard = module.dashboard
+    with transaction.atomic():
+        modules = list(top_level_modules(dashboard).select_for_update())
+        ids = [m.pk for m in modules]
+        if module.pk not in ids:
+            return False
+        at = ids.index(module.pk)
+        to = at - 1 if direction == "up" else at + 1
+        if not 0 <= to < len(modules):
+            return False
+        modules[at], modules[to] = modules[to], modules[at]
+        for index, each in enumerate(modules):
+            if each.order != index:
+                each.order = index
+                each.save(update_fields=["order"])
+        audit.record(
+            "module.change",
+            target=module,
+            organisation_id=dashboard.organisation_id,
+            detail={"moved": direction, "position": [at + 1, to + 1]},
+            request=request,
+        )
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# Tokens and uploaders' access
+
+
+def _organisation_id(data_set: DataSet, user) -> int | None:
+    """The organisation a data-set change is audited under: one the actor manages, or the
+    first of those whose dashboards read it."""
+    orgs = permissions.organisations_of(data_set)
+    mine = orgs & permissions.organisation_ids(user, permissions.Role.SERVICE_MANAGER)
+    return min(mine or orgs) if (mine or orgs) else None
+
+
+def create_token(data_set: DataSet, label: str, *, request) -> tuple[WriteToken, str]:
+    """Issue a write token for ``data_set``; returns the row and the secret (shown once)."""
+    with transaction.atomic():
+        token, secret = WriteToken.issue(data_set, label)
+        audit.record(
+            "token.create",
+            target=data_set,
+            organisation_id=_organisation_id(data_set, request.user),
+            detail={"label": label, "prefix": token.prefix, "token_id": token.pk},
+            request=request,
+        )
+    return token, secret
+
+
+def revoke_token(token: WriteToken, *, request) -> bool:
+    """Stop ``token`` working; False if it was revoked already (nothing is recorded)."""
+    if token.revoked_at is not None:
+        return False
+    with transaction.atomic():
+        token.revoke()
+        audit.record(
+            "token.revoke",
+            target=token.data_set,
+            organisation_id=_organisation_id(token.data_set, request.user),
+            detail={"label": token.label, "prefix": token.prefix, "token_id": token.pk},
+            request=request,
+        )
+    return True
+
+
+def grant_access(data_set: DataSet, email: str, *, name: str = "", request) -> DataSetAccess:
+    """Give the person with ``email`` uploader access to ``data_set``.
+
+    Someone without an account gets one (no usable password), a data-uploader role in the
+    organisation whose dashboard reads the data set, and an invitation to set a password.
+    Returns the access (an existing one unchanged). Raises :class:`InvitationNotSent`
+    (having stored nothing) when the invitation cannot be sent.
+    """
+    actor = request.user
+    org_id = _organisation_id(data_set, actor)
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email, password=None, name=name)
+            if org_id is not None:
+                Membership.objects.get_or_create(
+                    user=user, organisation_id=org_id, role=Membership.Role.DATA_UPLOADER
+                )
+                audit.record(
+                    "membership.add",
+                    target=user,
+                    organisation_id=org_id,
+                    detail={"role": Membership.Role.DATA_UPLOADER},
+                    request=request,
+                )
+        access, new = DataSetAccess.objects.get_or_create(
+            user=user, data_set=data_set, defaults={"granted_by": actor}
+        )
+        if new:
+            audit.record(
+                "access.grant",
+                target=data_set,
+                organisation_id=org_id,
+                detail={"user": user.email, "new_account": created},
+                request=request,
+            )
+        if created:
+            # Inside the transaction: if the email cannot be sent, no account is left
+            # behind that its owner could never activate.
+            try:
+                invitations.invite(
+                    user,
+                    invited_by=actor,
+                    why=f"to send data to the {data_set.name} data set",
+                    request=request,
+                )
+            except Exception as exc:  # any mail backend's failure (SMTP, Notify, files)
+                log.exception("the invitation to %s could not be sent", email)
+                raise InvitationNotSent(str(exc)) from exc
+    return access
+
+
+def revoke_access(access: DataSetAccess, *, request) -> None:
+    """Take an uploader's access to a data set away (their account stays), audited."""
+    data_set = access.data_set
+    with transaction.atomic():
+        email = access.user.email
+        access.delete()
+        audit.record(
+            "access.revoke",
+            target=data_set,
+            organisation_id=_organisation_id(data_set, request.user),
+            detail={"user": email},
+            request=request,
+        )
