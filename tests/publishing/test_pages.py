@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 
 S = Dashboard.Status
 PANEL = "/manage/dashboards/renew-passport/publishing"
+#: Where a move returns the person: the dashboard's hub, which shows the same panel.
+HUB = "/manage/dashboards/renew-passport"
 
 
 def signed_in(user, **options) -> Client:
@@ -173,7 +175,7 @@ def test_send_for_review_confirms_first(
     assert Dashboard.objects.get().status == S.UNLISTED  # a GET changes nothing
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(PANEL.replace("publishing", "send-for-review"))
-    assert response.status_code == 302 and response["Location"] == PANEL
+    assert response.status_code == 302 and response["Location"] == HUB
     assert Dashboard.objects.get().status == S.IN_REVIEW
     assert "signer@example.gov.uk" in {m.to[0] for m in mailoutbox}
     panel = text_of(client.get(PANEL))
@@ -184,7 +186,7 @@ def test_a_move_from_the_wrong_state_says_so_and_changes_nothing(people, board):
     before = state(board)  # a draft
     client = signed_in(people["manager"])
     response = client.post(PANEL.replace("publishing", "send-for-review"), follow=True)
-    assert response.redirect_chain == [(PANEL, 302)]
+    assert response.redirect_chain == [(HUB, 302)]
     assert "This dashboard is draft." in text_of(response)
     assert state(board) == before
 
@@ -321,7 +323,7 @@ def test_revoking_from_the_panel(people, board):
     set_status(board, S.UNLISTED)
     link, token = publishing.create_link(people["manager"], board)
     response = signed_in(people["manager"]).post(f"/manage/preview-links/{link.pk}/revoke")
-    assert response.status_code == 302 and response["Location"] == PANEL
+    assert response.status_code == 302 and response["Location"] == HUB
     assert Client().get(f"/performance/preview/{token}/renew-passport").status_code == 404
 
 

@@ -202,7 +202,7 @@ def _tell(move: Move, dashboard: Dashboard, actor, comments: str) -> None:
         "comments": comments,
         "status": Status(move.target).label,
         "panel_url": mail.absolute_url(
-            reverse("manage:publishing", kwargs={"slug": dashboard.slug})
+            reverse("manage:dashboard", kwargs={"slug": dashboard.slug})
         ),
         "public_url": mail.absolute_url(f"/performance/{dashboard.slug}"),
     }

@@ -56,7 +56,7 @@ MOVE_FUNCTIONS = {
 
 
 def _panel(slug: str):
-    return redirect(reverse("manage:publishing", kwargs={"slug": slug}))
+    return redirect(reverse("manage:dashboard", kwargs={"slug": slug}))
 
 
 def _private(response):
