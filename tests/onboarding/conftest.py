@@ -83,7 +83,9 @@ def answer(client):
 @pytest.fixture
 def platform_admin(make_user):
     return make_user(
-        email="admin@platform.gov.uk", name="Ada Admin", roles=[(Membership.Role.PLATFORM_ADMIN, None)]
+        email="admin@platform.gov.uk",
+        name="Ada Admin",
+        roles=[(Membership.Role.PLATFORM_ADMIN, None)],
     )
 
 

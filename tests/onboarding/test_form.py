@@ -228,8 +228,15 @@ def test_a_new_organisation_can_be_named(client, pages, answer):
 def test_the_uploaders_page_adds_rows_up_to_ten(client):
     response = client.post(
         f"{BASE}/uploaders",
-        {"name_1": "Una", "email_1": "una@tests.gov.uk", "name_2": "", "email_2": "",
-         "name_3": "", "email_3": "", "add_row": "1"},
+        {
+            "name_1": "Una",
+            "email_1": "una@tests.gov.uk",
+            "name_2": "",
+            "email_2": "",
+            "name_3": "",
+            "email_3": "",
+            "add_row": "1",
+        },
     )
     assert response.status_code == 302 and response.url == f"{BASE}/uploaders?rows=4"
     html = client.get(response.url).content.decode()
@@ -327,7 +334,10 @@ def test_sending_stores_one_request_audits_it_and_emails(
     assert re.fullmatch(r"GAD-[A-Z2-9]{4}-[A-Z2-9]{4}", req.reference)
     event = AuditEvent.objects.get(action="request.create")
     assert event.target_id == str(req.pk) and event.organisation_id == organisation.pk
-    assert sorted(m.to[0] for m in mailoutbox) == ["admin@platform.gov.uk", "sam.manager@tests.gov.uk"]
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "admin@platform.gov.uk",
+        "sam.manager@tests.gov.uk",
+    ]
     receipt = next(m for m in mailoutbox if m.to == ["sam.manager@tests.gov.uk"])
     assert req.reference in receipt.subject and req.reference in receipt.body
     notice = next(m for m in mailoutbox if m.to == ["admin@platform.gov.uk"])

@@ -17,10 +17,9 @@ import yaml
 
 from performance_platform.datastore.models import default_name
 from performance_platform.datastore.validation import check_auto_ids, check_field_list, check_schema
-from performance_platform.kpis import catalogue
+from performance_platform.kpis import standard
 from performance_platform.kpis.errors import TransformConfigError
 from performance_platform.kpis.options import check_transform
-from performance_platform.kpis import standard
 
 from . import dashboards as dashboards_config
 

@@ -43,7 +43,9 @@ STEPS: tuple[Step, ...] = (
     Step("start-page", forms.StartPageForm, ("start_page_url",)),
     Step("digital-take-up", forms.TakeupForm, ("digital_takeup_source",)),
     Step("cost-per-transaction", forms.CostForm, ("cost_source",)),
-    Step("user-satisfaction", forms.SatisfactionForm, ("satisfaction_source", "satisfaction_other")),
+    Step(
+        "user-satisfaction", forms.SatisfactionForm, ("satisfaction_source", "satisfaction_other")
+    ),
     Step(
         "completion-rate",
         forms.CompletionForm,
@@ -126,9 +128,7 @@ def summary(given: dict, *, change_links: bool) -> list[dict]:
         )
     people = given.get("uploaders") or []
     uploaders = (
-        format_html_join(
-            "", "<li>{} ({})</li>", ((p["name"], p["email"]) for p in people)
-        )
+        format_html_join("", "<li>{} ({})</li>", ((p["name"], p["email"]) for p in people))
         if people
         else ""
     )

@@ -118,7 +118,9 @@ class Question(forms.Form):
 
 class ContactForm(Question):
     title = "Your contact details"
-    contact_name = Text(label="Full name", what="your full name", name="Your full name", max_length=200)
+    contact_name = Text(
+        label="Full name", what="your full name", name="Your full name", max_length=200
+    )
     contact_email = forms.CharField(
         label="Email address",
         help_text="We’ll send a receipt and our decision here.",
@@ -358,9 +360,7 @@ class CompletionForm(Question):
             provider = data.get("analytics_provider")
             if not provider and "analytics_provider" not in self.errors:
                 self.add_error("analytics_provider", "Choose your analytics provider")
-            if provider == R.AnalyticsProvider.OTHER and not data.get(
-                "analytics_provider_other"
-            ):
+            if provider == R.AnalyticsProvider.OTHER and not data.get("analytics_provider_other"):
                 if "analytics_provider_other" not in self.errors:
                     self.add_error(
                         "analytics_provider_other", "Enter the name of your analytics provider"
@@ -370,7 +370,9 @@ class CompletionForm(Question):
             if provider != R.AnalyticsProvider.OTHER:
                 data["analytics_provider_other"] = ""
         elif data.get("completion_source"):
-            data.update(analytics_provider="", analytics_provider_other="", analytics_property_id="")
+            data.update(
+                analytics_provider="", analytics_provider_other="", analytics_property_id=""
+            )
         return data
 
 
@@ -412,8 +414,7 @@ class UploadersForm(Question):
                 max_length=254,
                 widget=forms.EmailInput(attrs={"spellcheck": "false"}),
                 error_messages={
-                    "max_length": f"The email address of person {n} must be 254 characters "
-                    "or fewer"
+                    "max_length": f"The email address of person {n} must be 254 characters or fewer"
                 },
             )
 

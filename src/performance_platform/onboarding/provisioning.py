@@ -361,8 +361,7 @@ def module_specs(cadence: str) -> list[dict]:
             "slug": "transactions-by-channel",
             "type": "grouped_timeseries",
             "title": "Transactions by channel",
-            "description": f"Completed transactions each {every[period]}, by how people "
-            "made them.",
+            "description": f"Completed transactions each {every[period]}, by how people made them.",
             "data_type": "transactions-by-channel",
             "query": {
                 "period": period,

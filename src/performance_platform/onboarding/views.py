@@ -108,9 +108,7 @@ def _uploader_rows(request, people: list) -> int:
         asked = 0
     if request.method == "POST":
         # Every row the page showed was posted; count them so none is dropped.
-        posted = [
-            n for n in range(1, forms.MAX_UPLOADERS + 1) if f"name_{n}" in request.POST
-        ]
+        posted = [n for n in range(1, forms.MAX_UPLOADERS + 1) if f"name_{n}" in request.POST]
         asked = max(asked, max(posted, default=0))
     return max(3, len(people) + 1, asked)
 
@@ -244,8 +242,10 @@ def request_decide(request, pk: int, decision: str):
         try:
             if declining:
                 provisioning.decline(req, actor=request.user, reason=reason, request=request)
-                messages.success(request, f"Request {req.reference} declined. The requester "
-                                 "has been sent the reason.")
+                messages.success(
+                    request,
+                    f"Request {req.reference} declined. The requester has been sent the reason.",
+                )
             else:
                 outcome = provisioning.approve(
                     req, actor=request.user, reason=reason, request=request

@@ -2,55 +2,171 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import performance_platform.onboarding.models
 from django.conf import settings
 from django.db import migrations, models
 
+import performance_platform.onboarding.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dashboards', '0002_dashboard_published_at_dashboard_review_comments_and_more'),
+        ("dashboards", "0002_dashboard_published_at_dashboard_review_comments_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DashboardRequest',
+            name="DashboardRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=performance_platform.onboarding.models.new_reference, editable=False, max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('declined', 'Declined')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('contact_name', models.CharField(max_length=200)),
-                ('contact_email', models.EmailField(max_length=254)),
-                ('contact_phone', models.CharField(max_length=30)),
-                ('service_name', models.CharField(max_length=150)),
-                ('service_description', models.TextField(max_length=1000)),
-                ('intended_users', models.TextField(max_length=500)),
-                ('new_organisation_name', models.CharField(blank=True, max_length=200)),
-                ('start_page_url', models.URLField(max_length=500)),
-                ('digital_takeup_source', models.CharField(choices=[('spreadsheet', 'A spreadsheet we upload'), ('api', 'Sent automatically through the data API')], max_length=20)),
-                ('cost_source', models.CharField(choices=[('collection', 'The quarterly collection of transaction costs'), ('spreadsheet', 'A spreadsheet we upload')], max_length=20)),
-                ('satisfaction_source', models.CharField(choices=[('done_page', "The feedback survey on our service's done page"), ('survey', "The Performance Platform's own satisfaction survey"), ('other', 'Another source')], max_length=20)),
-                ('satisfaction_other', models.CharField(blank=True, max_length=200)),
-                ('completion_source', models.CharField(choices=[('analytics', 'Our web analytics'), ('api', 'Events we send through the data API')], max_length=20)),
-                ('analytics_provider', models.CharField(blank=True, choices=[('ga4', 'Google Analytics 4'), ('matomo', 'Matomo'), ('other', 'Another provider')], max_length=20)),
-                ('analytics_provider_other', models.CharField(blank=True, max_length=100)),
-                ('analytics_property_id', models.CharField(blank=True, max_length=100)),
-                ('cadence', models.CharField(choices=[('weekly', 'Every week'), ('monthly', 'Every month'), ('quarterly', 'Every quarter')], max_length=10)),
-                ('uploaders', models.JSONField(blank=True, default=list)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True, max_length=2000)),
-                ('dashboard', models.ForeignKey(blank=True, help_text='The dashboard approval made.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dashboards.dashboard')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, help_text='Chosen from the list; empty when the requester named a new one.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dashboards.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=performance_platform.onboarding.models.new_reference,
+                        editable=False,
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("contact_name", models.CharField(max_length=200)),
+                ("contact_email", models.EmailField(max_length=254)),
+                ("contact_phone", models.CharField(max_length=30)),
+                ("service_name", models.CharField(max_length=150)),
+                ("service_description", models.TextField(max_length=1000)),
+                ("intended_users", models.TextField(max_length=500)),
+                ("new_organisation_name", models.CharField(blank=True, max_length=200)),
+                ("start_page_url", models.URLField(max_length=500)),
+                (
+                    "digital_takeup_source",
+                    models.CharField(
+                        choices=[
+                            ("spreadsheet", "A spreadsheet we upload"),
+                            ("api", "Sent automatically through the data API"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "cost_source",
+                    models.CharField(
+                        choices=[
+                            ("collection", "The quarterly collection of transaction costs"),
+                            ("spreadsheet", "A spreadsheet we upload"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "satisfaction_source",
+                    models.CharField(
+                        choices=[
+                            ("done_page", "The feedback survey on our service's done page"),
+                            ("survey", "The Performance Platform's own satisfaction survey"),
+                            ("other", "Another source"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("satisfaction_other", models.CharField(blank=True, max_length=200)),
+                (
+                    "completion_source",
+                    models.CharField(
+                        choices=[
+                            ("analytics", "Our web analytics"),
+                            ("api", "Events we send through the data API"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "analytics_provider",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ga4", "Google Analytics 4"),
+                            ("matomo", "Matomo"),
+                            ("other", "Another provider"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("analytics_provider_other", models.CharField(blank=True, max_length=100)),
+                ("analytics_property_id", models.CharField(blank=True, max_length=100)),
+                (
+                    "cadence",
+                    models.CharField(
+                        choices=[
+                            ("weekly", "Every week"),
+                            ("monthly", "Every month"),
+                            ("quarterly", "Every quarter"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("uploaders", models.JSONField(blank=True, default=list)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True, max_length=2000)),
+                (
+                    "dashboard",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The dashboard approval made.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="dashboards.dashboard",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Chosen from the list; empty when the requester named a new one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="dashboards.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='onboarding_status_created')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="onboarding_status_created")
+                ],
             },
         ),
     ]
