@@ -1,10 +1,13 @@
 """Asking for a dashboard in a real browser, with JavaScript and without: the guidance
 page, every question (first with a mistake, to see the error summary), checking the
-answers, sending, and the confirmation. axe-core audits every page (WCAG 2.2 AA), and the
-question pages are checked on a phone's screen too.
+answers, sending, and the confirmation; then a platform admin reviewing and approving a
+request. axe-core audits every page (WCAG 2.2 AA), and the question pages are checked on
+a phone's screen too.
 
-The whole journey (approval, invitations, preview, sign-off) is another test's; this one
-stops at the confirmation, which is where the public part ends.
+The whole journey (invitations, tokens, preview, sign-off) is another test's. The admin
+is signed in by a session made beforehand (the sign-in page is another part's): the
+database may not be touched while the browser is open, so the autouse fixture below makes
+the admin, their session and the requests before the browser starts.
 """
 
 import re
@@ -16,6 +19,47 @@ from .conftest import PHONE
 pytestmark = pytest.mark.browser
 
 BASE = "/performance/get-a-dashboard/request"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def review(site, django_db_blocker):
+    """A platform admin's session key, and a pending request for each of js and nojs."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from performance_platform.accounts.models import Membership, User
+    from performance_platform.dashboards.models import Organisation
+    from performance_platform.onboarding.models import DashboardRequest
+
+    with django_db_blocker.unblock():
+        admin = User.objects.create_user(email="admin@example.gov.uk", password="x" * 20)
+        Membership.objects.create(user=admin, role=Membership.Role.PLATFORM_ADMIN)
+        session = SessionStore()
+        session[SESSION_KEY] = str(admin.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
+        session.create()
+        requests = {}
+        for mode in ("js", "nojs"):
+            requests[mode] = DashboardRequest.objects.create(
+                contact_name="Sam Manager",
+                contact_email=f"sam.{mode}@example.gov.uk",
+                contact_phone="020 7946 0000",
+                service_name=f"Book a <i>test</i> {mode}",
+                service_description="Lets people book a test.",
+                intended_users="Anyone",
+                organisation=Organisation.objects.get(slug="home-office"),
+                start_page_url="https://www.gov.uk/book-a-test",
+                digital_takeup_source="api",
+                cost_source="collection",
+                satisfaction_source="survey",
+                completion_source="api",
+                cadence="monthly",
+                uploaders=[{"name": "Una Uploader", "email": f"una.{mode}@example.gov.uk"}],
+            ).pk
+    assert "django.contrib.auth.backends.ModelBackend" in settings.AUTHENTICATION_BACKENDS
+    return {"session": session.session_key, "requests": requests}
 
 
 def assert_at(page, url_pattern: str):
@@ -116,3 +160,33 @@ def test_question_pages_fit_a_phone(phone, step):
     phone.goto(f"{BASE}/{step}")
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.check(f"phone-get-a-dashboard-{step}")
+
+
+def test_review_and_approve_a_request(visit, review):
+    page = visit.page
+    visit.context.add_cookies(
+        [{"name": "sessionid", "value": review["session"], "url": visit.base_url}]
+    )
+    pk = review["requests"][visit.mode]
+    visit.goto("/manage/requests")
+    assert page.locator("h1").inner_text() == "Dashboard requests"
+    visit.check("manage-requests")
+    page.get_by_role("link", name=f"Book a <i>test</i> {visit.mode}").click()
+    page.wait_for_load_state()
+    assert_at(page, rf"/manage/requests/{pk}$")
+    assert "Events we send through the data API" in page.locator("main").inner_text()
+    visit.check("manage-request")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    assert_at(page, rf"/manage/requests/{pk}/approve$")
+    assert page.locator("h1").inner_text() == "Approve this request?"
+    visit.check("manage-request-approve")
+    page.get_by_label("Note (optional)").fill("Welcome aboard")
+    page.get_by_role("button", name="Approve and make the dashboard").click()
+    page.wait_for_load_state()
+    assert_at(page, rf"/manage/requests/{pk}$")
+    banner = page.locator(".govuk-notification-banner").inner_text()
+    assert "approved" in banner and "5 modules" in banner
+    link = page.get_by_role("link", name=f"Book a <i>test</i> {visit.mode}")
+    assert link.get_attribute("href") == f"/manage/dashboards/book-a-itesti-{visit.mode}"
+    visit.check("manage-request-approved")
