@@ -372,3 +372,18 @@ def test_declining_needs_a_reason_and_emails_it(
     assert event.actor == platform_admin and event.target_id == str(pending.pk)
     html = client.get(f"/manage/requests/{pending.pk}").content.decode()
     assert "&lt;a&gt;carers&lt;/a&gt;" in html
+
+
+def test_the_django_admin_shows_requests_but_cannot_decide_them(client, pending):
+    staff = User.objects.create_superuser("staff@platform.gov.uk", "x" * 20)
+    client.force_login(staff)
+    assert client.get("/admin/onboarding/dashboardrequest/").status_code == 200
+    page = client.get(f"/admin/onboarding/dashboardrequest/{pending.pk}/change/")
+    assert page.status_code == 200 and pending.reference in page.content.decode()
+    assert client.get("/admin/onboarding/dashboardrequest/add/").status_code == 403
+    client.post(
+        f"/admin/onboarding/dashboardrequest/{pending.pk}/change/",
+        {"status": "approved", "service_name": "Changed"},
+    )
+    pending.refresh_from_db()
+    assert (pending.status, pending.service_name) == ("pending", "Register a test")
