@@ -121,6 +121,9 @@ def test_the_request_page_shows_every_answer(client, platform_admin, pending):
     assert f'href="/manage/requests/{pending.pk}/approve"' in html
     assert f'href="/manage/requests/{pending.pk}/decline"' in html
     assert client.get("/manage/requests/999999").status_code == 404
+    assert client.get("/manage/requests/" + "9" * 30).status_code == 404
+    assert client.get(f"/manage/requests/{pending.pk}/publish").status_code == 404
+    assert client.get("/manage/requests/-1").status_code == 404
 
 
 def test_the_approve_page_asks_to_confirm_and_changes_nothing(client, platform_admin, pending):
@@ -387,3 +390,21 @@ def test_the_django_admin_shows_requests_but_cannot_decide_them(client, pending)
     )
     pending.refresh_from_db()
     assert (pending.status, pending.service_name) == ("pending", "Register a test")
+
+
+def test_deciding_needs_the_csrf_token(platform_admin, pending):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(platform_admin)
+    assert client.post(f"/manage/requests/{pending.pk}/approve", {"reason": ""}).status_code == 403
+    forged = {"reason": "No", "csrfmiddlewaretoken": "f" * 64}
+    assert client.post(f"/manage/requests/{pending.pk}/decline", forged).status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == "pending" and not Dashboard.objects.exists()
+    html = client.get(f"/manage/requests/{pending.pk}/decline").content.decode()
+    token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    ok = {"reason": "No", "csrfmiddlewaretoken": token}
+    assert client.post(f"/manage/requests/{pending.pk}/decline", ok).status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == "declined"

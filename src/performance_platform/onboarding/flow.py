@@ -127,16 +127,11 @@ def summary(given: dict, *, change_links: bool) -> list[dict]:
             completion, provider, f"View or property ID: {given.get('analytics_property_id')}"
         )
     people = given.get("uploaders") or []
-    uploaders = (
-        format_html_join("", "<li>{} ({})</li>", ((p["name"], p["email"]) for p in people))
-        if people
-        else ""
-    )
-    uploaders = (
-        format_html('<ul class="govuk-list">{}</ul>', uploaders)
-        if people
-        else "None named: you will upload the data yourself"
-    )
+    if people:
+        items = format_html_join("", "<li>{} ({})</li>", ((p["name"], p["email"]) for p in people))
+        uploaders = format_html('<ul class="govuk-list">{}</ul>', items)
+    else:
+        uploaders = "None named: you will upload the data yourself"
     rows = [
         ("contact", "Full name", given.get("contact_name")),
         ("contact", "Email address", given.get("contact_email")),

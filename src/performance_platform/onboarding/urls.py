@@ -21,7 +21,9 @@ urlpatterns = [
         name="question",
     ),
     path("manage/requests", views.request_list, name="requests"),
-    path("manage/requests/<int:pk>", views.request_detail, name="request"),
+    # Ids of at most 12 digits: a longer one is no request's, and is refused before any
+    # query (PostgreSQL would reject a number beyond its bigint).
+    re_path(r"^manage/requests/(?P<pk>[0-9]{1,12})$", views.request_detail, name="request"),
     re_path(
         r"^manage/requests/(?P<pk>[0-9]{1,12})/(?P<decision>approve|decline)$",
         views.request_decide,

@@ -204,7 +204,7 @@ def request_list(request):
 
 
 @never_cache
-def request_detail(request, pk: int):
+def request_detail(request, pk: str):
     """``/manage/requests/<id>``: every answer, and the decision or the buttons to make it."""
     if (refused := _reviewer(request)) is not None:
         return refused
@@ -225,7 +225,7 @@ def request_detail(request, pk: int):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def request_decide(request, pk: int, decision: str):
+def request_decide(request, pk: str, decision: str):
     """Approve or decline: GET asks to confirm (and for a reason); POST decides."""
     if (refused := _reviewer(request)) is not None:
         return refused
