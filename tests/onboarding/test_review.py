@@ -408,3 +408,12 @@ def test_deciding_needs_the_csrf_token(platform_admin, pending):
     assert client.post(f"/manage/requests/{pending.pk}/decline", ok).status_code == 302
     pending.refresh_from_db()
     assert pending.status == "declined"
+
+
+def test_the_demo_has_one_pending_request_however_often_it_is_loaded(organisation):
+    from performance_platform.demo.requests import load_demo_request
+
+    first = load_demo_request()
+    assert load_demo_request() == first
+    assert DashboardRequest.objects.get().status == "pending"
+    first.full_clean()  # a request the form could have made

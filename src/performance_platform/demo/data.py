@@ -36,6 +36,7 @@ from performance_platform.datastore.validation import prepare_records
 from performance_platform.kpis import standard
 
 from . import dashboards
+from .requests import load_demo_request
 
 logger = logging.getLogger(__name__)
 
@@ -561,6 +562,7 @@ def load_demo() -> dict[str, int]:
     written = {}
     with transaction.atomic():
         import_config(demo_config())
+        load_demo_request()  # a dashboard request waiting for a platform admin
         for service in SERVICES:
             stale_weeks = service.get("stale_weeks", 0)
             end = this_monday - timedelta(weeks=stale_weeks)
