@@ -252,6 +252,9 @@ def test_approval_makes_everything_in_one_go(
     assert actions.count("request.approve") == 1 and actions.count("dashboard.create") == 1
     assert actions.count("data_set.create") == 4 and actions.count("access.grant") == 6
     assert actions.count("user.invite") == 2
+    approval = AuditEvent.objects.get(action="request.approve")
+    assert approval.detail["organisation_created"] is False
+    assert sorted(approval.detail["new_accounts"]) == ["sam.manager@tests.gov.uk", "una@tests.gov.uk"]
 
     by_recipient = {}
     for message in mailoutbox:

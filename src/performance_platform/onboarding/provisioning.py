@@ -146,7 +146,13 @@ def approve(req: DashboardRequest, *, actor: User, reason: str = "", request=Non
                 actor=actor,
                 target=locked,
                 organisation_id=outcome.organisation.pk,
-                detail={"dashboard": outcome.dashboard.slug, "reason": reason[:500]},
+                detail={
+                    "dashboard": outcome.dashboard.slug,
+                    "organisation": outcome.organisation.slug,
+                    "organisation_created": outcome.organisation_created,
+                    "new_accounts": [u.email for u in outcome.new_users],
+                    "reason": reason[:500],
+                },
                 request=request,
             )
             transaction.on_commit(lambda: _after_approval(locked, outcome, actor, request))
