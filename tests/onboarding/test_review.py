@@ -254,7 +254,8 @@ def test_approval_makes_everything_in_one_go(
     assert actions.count("user.invite") == 2
     approval = AuditEvent.objects.get(action="request.approve")
     assert approval.detail["organisation_created"] is False
-    assert sorted(approval.detail["new_accounts"]) == ["sam.manager@tests.gov.uk", "una@tests.gov.uk"]
+    new_accounts = sorted(approval.detail["new_accounts"])
+    assert new_accounts == ["sam.manager@tests.gov.uk", "una@tests.gov.uk"]
 
     by_recipient = {}
     for message in mailoutbox:
