@@ -418,6 +418,10 @@ WRITE_MAX_FIELDS = _env_int("WRITE_MAX_FIELDS", 1_000)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
 
+# Dashboard requests (/performance/get-a-dashboard/request): how many each client address
+# may send, as django-ratelimit's "<count>/<period>" (s, m, h or d). Counted in the cache.
+DASHBOARD_REQUEST_RATE = _env("DASHBOARD_REQUEST_RATE", "5/h")
+
 # Where the public can report an accessibility problem (shown on the accessibility
 # statement). Unset: the statement says to contact the team without an address.
 CONTACT_EMAIL = _env("CONTACT_EMAIL", "")

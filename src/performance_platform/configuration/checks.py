@@ -17,7 +17,7 @@ import yaml
 
 from performance_platform.datastore.models import default_name
 from performance_platform.datastore.validation import check_auto_ids, check_field_list, check_schema
-from performance_platform.kpis import catalogue
+from performance_platform.kpis import standard
 from performance_platform.kpis.errors import TransformConfigError
 from performance_platform.kpis.options import check_transform
 
@@ -153,11 +153,7 @@ def validate(doc: object) -> None:
 
 # Where each transform type writes when the file names no output: a KPI's own data type
 # in the input's group, or the platform's shared data sets.
-DEFAULT_OUTPUTS = {
-    **{kpi.key: (None, kpi.data_type) for kpi in catalogue.ALL if kpi.data_type},
-    "kpi_summary": catalogue.SUMMARIES_OUTPUT,
-    "latest_dataset_value": catalogue.LATEST_VALUES_OUTPUT,
-}
+DEFAULT_OUTPUTS = standard.DEFAULT_OUTPUTS
 
 
 def transform_output(entry: dict) -> tuple[str | None, str | None]:

@@ -33,8 +33,10 @@ from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet, Record, default_name
 from performance_platform.datastore.periods import month_start, quarter_start, week_start
 from performance_platform.datastore.validation import prepare_records
+from performance_platform.kpis import standard
 
 from . import dashboards
+from .requests import load_demo_request
 
 logger = logging.getLogger(__name__)
 
@@ -280,73 +282,12 @@ SERVICES = [
 ]
 
 # The data sets every service has, with their settings (cost data sets are added per
-# service, by the shape of its cost data).
-DATA_TYPES = {
-    "transactions-by-channel": {
-        "auto_ids": ["_timestamp", "channel", "period"],
-        "max_age_expected": 1_300_000,  # about 15 days: weekly figures
-    },
-    "journey": {"auto_ids": ["_timestamp", "stage"], "max_age_expected": 1_300_000},
-    "customer-satisfaction": {
-        "auto_ids": ["_timestamp", "period"],
-        "max_age_expected": 5_200_000,  # about 60 days: monthly figures
-    },
-    "cost-per-transaction": {
-        "auto_ids": ["_timestamp", "end_at", "period", "channel"],
-        "max_age_expected": 15_600_000,  # about 180 days: quarterly figures
-    },
-    "total-cost": {
-        "auto_ids": ["_timestamp", "end_at", "period", "channel"],
-        "max_age_expected": 15_600_000,
-    },
-}
+# service, by the shape of its cost data), and the KPI transforms: the standard ones.
+DATA_TYPES = standard.DATA_TYPES
 COST_DATA_TYPES = {"per_transaction": "cost-per-transaction", "total_cost": "total-cost"}
 COST_CATEGORIES = {"staff": 0.55, "it": 0.27, "accommodation": 0.18}
 
-TRANSFORMS = [
-    {"type": "digital_takeup", "input": {"data_type": "transactions-by-channel"}},
-    {
-        "type": "completion_rate",
-        "input": {"data_type": "journey"},
-        "options": {"numerator_matcher": "^done$", "denominator_matcher": "^start$"},
-    },
-    {"type": "user_satisfaction", "input": {"data_type": "customer-satisfaction"}},
-    {
-        "type": "cost_per_transaction",
-        "input": {"data_type": "cost-per-transaction"},
-        "options": {"mode": "per_transaction"},
-    },
-    {
-        "type": "cost_per_transaction",
-        "input": {"data_type": "total-cost"},
-        "options": {"mode": "total_cost"},
-    },
-    {
-        "type": "kpi_summary",
-        "input": {"data_type": "transactions-by-channel"},
-        "options": {"kpi": "transactions_per_year"},
-    },
-    {
-        "type": "kpi_summary",
-        "input": {"data_type": "digital-takeup"},
-        "options": {"kpi": "digital_takeup"},
-    },
-    {
-        "type": "kpi_summary",
-        "input": {"data_type": "completion-rate"},
-        "options": {"kpi": "completion_rate"},
-    },
-    {
-        "type": "kpi_summary",
-        "input": {"data_type": "user-satisfaction-score"},
-        "options": {"kpi": "user_satisfaction"},
-    },
-    {
-        "type": "kpi_summary",
-        "input": {"data_type": "cost-per-transaction-by-quarter"},
-        "options": {"kpi": "cost_per_transaction"},
-    },
-]
+TRANSFORMS = standard.TRANSFORMS
 
 
 def data_types_of(service: dict) -> list[str]:
@@ -621,6 +562,7 @@ def load_demo() -> dict[str, int]:
     written = {}
     with transaction.atomic():
         import_config(demo_config())
+        load_demo_request()  # a dashboard request waiting for a platform admin
         for service in SERVICES:
             stale_weeks = service.get("stale_weeks", 0)
             end = this_monday - timedelta(weeks=stale_weeks)
