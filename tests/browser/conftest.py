@@ -75,7 +75,14 @@ def test_database(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def site(test_database, django_db_blocker):
+def server_env() -> dict:
+    """Extra environment for the module's server (a module overrides it, e.g. to keep the
+    server's emails in files it can read)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def site(test_database, django_db_blocker, server_env):
     """A server on the test database with the demo loaded and committed."""
     from performance_platform.demo.data import load_demo
 
@@ -95,6 +102,7 @@ def site(test_database, django_db_blocker):
                 "REDIS_URL": "",
                 "PYTHONPATH": python_path,
                 "PP_TEST_FROZEN_NOW": FROZEN_NOW.isoformat(),
+                **server_env,
             }
         )
     except BaseException:

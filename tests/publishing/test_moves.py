@@ -110,9 +110,7 @@ def test_the_whole_way_with_its_fields_audit_and_emails(
     assert (link.expires_at - link.created_at).days == 7
     assert [m.to for m in mailoutbox] == [["manager@example.gov.uk"]]
     assert token not in mailoutbox[0].body  # the token goes to its maker only
-    assert "https://performance.example/manage/dashboards/renew-passport" in (
-        mailoutbox[0].body
-    )
+    assert "https://performance.example/manage/dashboards/renew-passport" in (mailoutbox[0].body)
 
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
