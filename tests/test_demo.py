@@ -297,3 +297,60 @@ def test_loading_again_writes_the_same_records(demo):
     assert Record.objects.count() == before
     stale = flagged("stale_weeks")[0]
     assert all(s["stale"] for s in service_kpis(stale).values())
+
+
+def test_the_demo_has_one_account_per_role_and_a_working_preview_link(client, settings, tmp_path):
+    """`make run` prints these: each account signs in with the demo password and holds its
+    role; the printed preview link opens the unlisted dashboard (and only the newest one
+    works: loading the demo again makes a new link and revokes the old)."""
+    from django.contrib.auth import authenticate
+
+    from performance_platform.accounts.models import DataSetAccess, Membership
+    from performance_platform.dashboards.models import PreviewLink
+    from performance_platform.demo.people import DEMO_PASSWORD, load_people, write_banner
+    from performance_platform.onboarding.models import DashboardRequest
+
+    settings.VAR_DIR = tmp_path
+    shown = load_people()
+    roles = {
+        "admin@demo.example": {("platform_admin", None)},
+        "manager@demo.example": {
+            ("service_manager", "department-for-transport"),
+            ("service_manager", "driver-and-vehicle-licensing-agency"),
+        },
+        "signer@demo.example": {
+            ("signer_off", "department-for-transport"),
+            ("signer_off", "driver-and-vehicle-licensing-agency"),
+        },
+        "uploader@demo.example": {("data_uploader", "driver-and-vehicle-licensing-agency")},
+    }
+    for email, expected in roles.items():
+        user = authenticate(username=email, password=DEMO_PASSWORD)
+        assert user is not None, email
+        held = set(Membership.objects.filter(user=user).values_list("role", "organisation__slug"))
+        assert held == expected
+    assert set(
+        DataSetAccess.objects.filter(user__email="uploader@demo.example").values_list(
+            "data_set__name", flat=True
+        )
+    ) == {
+        "vehicle_tax_transactions_by_channel",
+        "vehicle_tax_customer_satisfaction",
+        "vehicle_tax_journey",
+    }
+    assert DashboardRequest.objects.filter(status="pending").count() == 1
+
+    write_banner(shown)
+    banner = (tmp_path / "demo-banner.txt").read_text()
+    assert DEMO_PASSWORD in banner and "manager@demo.example" in banner
+    first = shown["preview"]
+    assert "{base}" + first in banner
+    response = client.get(first)
+    assert response.status_code == 200
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+    again = load_people()["preview"]
+    assert again != first
+    assert client.get(first).status_code == 404
+    assert client.get(again).status_code == 200
+    assert PreviewLink.objects.live().filter(dashboard__slug="check-mot-history").count() == 1

@@ -26,7 +26,11 @@ AGENCY = "driver-and-vehicle-licensing-agency"
 #: The demo's unlisted dashboard (shared by its preview link).
 PREVIEW_DASHBOARD = "check-mot-history"
 #: The data sets the demo uploader is given.
-UPLOADER_DATA_SETS = ("vehicle_tax_transactions_by_channel", "vehicle_tax_cost_per_transaction")
+UPLOADER_DATA_SETS = (
+    "vehicle_tax_transactions_by_channel",
+    "vehicle_tax_customer_satisfaction",
+    "vehicle_tax_journey",
+)
 
 Role = Membership.Role
 
