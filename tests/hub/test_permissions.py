@@ -135,3 +135,13 @@ def test_objects_of_another_dashboard_are_404(client, manager, outsider, other_d
     assert client.post(f"{HUB}/annotations/{foreign.pk}/remove").status_code == 404
     assert client.post(f"{DATA_SET}/tokens/{foreign_token.pk}/revoke").status_code == 404
     assert state() == before
+
+
+def test_a_signed_in_page_not_found_is_never_cached_by_others(client, make_user):
+    """Whether a /manage page is "not found" depends on who asks: no shared cache keeps it."""
+    client.force_login(make_user(email="nobody@example.gov.uk"))
+    response = client.get("/manage/dashboards/no-such-dashboard")
+    assert response.status_code == 404
+    assert response["Cache-Control"] == "private, no-store"
+    public = client.get("/performance/no-such-dashboard")
+    assert public.status_code == 404 and "public" in public["Cache-Control"]

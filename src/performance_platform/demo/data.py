@@ -561,7 +561,7 @@ def load_demo() -> dict[str, int]:
     this_monday = week_start(now.astimezone(UTC))
     written = {}
     with transaction.atomic():
-        import_config(demo_config())
+        import_config(demo_config(), source="the demo (load-demo)")
         load_demo_request()  # a dashboard request waiting for a platform admin
         for service in SERVICES:
             stale_weeks = service.get("stale_weeks", 0)

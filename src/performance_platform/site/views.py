@@ -129,10 +129,17 @@ SERVER_ERROR_FALLBACK = (
 
 
 def not_found(request, exception=None):
-    """404: HTML under /performance, the data API's JSON everywhere else."""
+    """404: HTML under /performance and /manage, the data API's JSON everywhere else.
+
+    A signed-in page's 404 may depend on who asks (a dashboard another person may see), so
+    it is never kept by a shared cache.
+    """
     if not is_site_path(request.path_info):
         return data_views.not_found(request, exception)
     response = render(request, "site/404.html", status=404)
+    if request.path_info == "/manage" or request.path_info.startswith("/manage/"):
+        response["Cache-Control"] = "private, no-store"
+        return response
     return caching.finish(request, response, caching.ERROR_MAX_AGE)
 
 
