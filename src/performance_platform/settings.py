@@ -462,5 +462,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # django-axes logs every sign-in attempt at INFO; the audit trail records them
+        # (with less: never a password field), so its log says only what goes wrong.
+        "axes": {"level": "WARNING"},
+    },
 }
