@@ -20,6 +20,7 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures)
     chromium_path,
     js,
     phone,
+    server_env,
     site,
     test_database,
     visit,

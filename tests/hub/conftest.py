@@ -17,6 +17,7 @@ from tests.browser.conftest import (  # noqa: F401
     browser,
     chromium_path,
     js,
+    server_env,
     site,
     test_database,
 )

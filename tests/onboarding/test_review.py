@@ -304,6 +304,7 @@ def test_a_failed_approval_stores_nothing_and_says_why(
         data_group=group,
         data_type=DataType.objects.create(name="x"),
     )
+    client.force_login(platform_admin)  # audited itself: before the count
     before = {
         model: model.objects.count()
         for model in (
@@ -317,7 +318,6 @@ def test_a_failed_approval_stores_nothing_and_says_why(
             AuditEvent,
         )
     }
-    client.force_login(platform_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/manage/requests/{pending.pk}/approve", {"reason": ""})
     assert response.status_code == 409
@@ -381,7 +381,12 @@ def test_declining_needs_a_reason_and_emails_it(
     assert "&lt;a&gt;carers&lt;/a&gt;" in html
 
 
-def test_the_django_admin_shows_requests_but_cannot_decide_them(client, pending):
+def test_the_django_admin_shows_requests_but_cannot_decide_them(client, pending, settings):
+    # The admin's pages are rendered without collectstatic having run: no manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     staff = User.objects.create_superuser("staff@platform.gov.uk", "x" * 20)
     client.force_login(staff)
     assert client.get("/admin/onboarding/dashboardrequest/").status_code == 200
