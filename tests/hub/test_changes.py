@@ -7,10 +7,12 @@ import pytest
 
 from performance_platform.accounts.invitations import invitation_tokens
 from performance_platform.accounts.models import AuditEvent, DataSetAccess, Membership, User
-from performance_platform.dashboards import hub
 from performance_platform.dashboards.models import Annotation, Module
 from performance_platform.dashboards.schemas import check_module
+from performance_platform.dashboards.standard import STANDARD
 from performance_platform.datastore.models import DataSet, Record, WriteToken
+from performance_platform.kpis import standard as kpi_standard
+from performance_platform.kpis.models import Transform
 
 from .conftest import TOKEN, state
 
@@ -108,10 +110,10 @@ def test_annotations_are_added_and_removed_with_audit(client, manager, dashboard
     assert len(audit("annotation.remove")) == 1
 
 
-@pytest.mark.parametrize("kind", sorted(hub.STANDARD))
+@pytest.mark.parametrize("kind", sorted(STANDARD))
 def test_each_standard_module_can_be_added_and_passes_its_schema(client, manager, dashboard, kind):
     client.force_login(manager)
-    standard = hub.STANDARD[kind]
+    standard = STANDARD[kind]
     data = {"period": standard.periods[-1]}
     if standard.has_channels:
         data["channels"] = ["digital", "telephone", "paper_form"]
@@ -124,8 +126,11 @@ def test_each_standard_module_can_be_added_and_passes_its_schema(client, manager
     assert module.query["period"] == standard.periods[-1]
     assert module.data_group == dashboard.kpi_group
     assert module.data_type.name == standard.data_type
-    # It reads a data set that exists (made if it was missing), so tokens can be made.
-    assert DataSet.objects.filter(data_group=module.data_group, data_type=module.data_type).exists()
+    # The raw data set the service sends for it exists (made if it was missing), so
+    # tokens can be made for it.
+    assert DataSet.objects.filter(
+        data_group=module.data_group, data_type__name=standard.input_type
+    ).exists()
     [event] = audit("module.add")
     assert event.detail["period"] == standard.periods[-1]
     # Once there, it is not offered again.
@@ -158,15 +163,38 @@ def test_digital_takeup_needs_a_channel(client, manager, dashboard):
 def test_a_new_data_set_is_made_for_a_module_with_none(client, manager, dashboard):
     client.force_login(manager)
     client.post(f"{HUB}/modules/add/user-satisfaction", {"period": "month"})
-    made = DataSet.objects.get(name="renew_passport_user_satisfaction_score")
-    assert made.max_age_expected == hub.MAX_AGE["month"] and made.auto_ids == ["_timestamp"]
+    # The raw data the service sends (not the score the transform computes from it), with
+    # the settings approval gives it.
+    made = DataSet.objects.get(name="renew_passport_customer_satisfaction")
+    settings = kpi_standard.data_set_settings("customer-satisfaction", "monthly")
+    assert made.auto_ids == settings["auto_ids"] == ["_timestamp", "period"]
+    assert made.max_age_expected == settings["max_age_expected"]
+    assert made.schema == settings["schema"] and made.published
     assert audit("data_set.create")[0].target_repr == made.name
+    # And the KPI transforms that compute the score from it, as approval makes them.
+    assert sorted(
+        Transform.objects.filter(input_group__name="renew-passport").values_list(
+            "type", "output_type__name"
+        )
+    ) == [("kpi_summary", "kpi-summaries"), ("user_satisfaction", "user-satisfaction-score")]
+    assert audit("module.add")[0].detail["transforms"] == [
+        "user_satisfaction → user-satisfaction-score",
+        "kpi_summary → kpi-summaries",
+    ]
+
+
+def test_cost_is_always_by_quarter_so_its_period_is_not_asked(client, manager, dashboard):
+    client.force_login(manager)
+    page = client.get(f"{HUB}/modules/add/cost-per-transaction").content.decode()
+    assert 'name="period"' not in page and "one point per quarter" in page
+    assert client.post(f"{HUB}/modules/add/cost-per-transaction", {}).status_code == 302
+    assert Module.objects.get(slug="cost-per-transaction").query["period"] == "quarter"
 
 
 def test_modules_move_up_and_down(client, manager, dashboard):
     client.force_login(manager)
-    for kind in ("completion-rate", "user-satisfaction"):
-        client.post(f"{HUB}/modules/add/{kind}", {"period": "week"})
+    for kind, period in (("completion-rate", "week"), ("user-satisfaction", "month")):
+        client.post(f"{HUB}/modules/add/{kind}", {"period": period})
     slugs = lambda: list(  # noqa: E731
         Module.objects.filter(dashboard=dashboard)
         .order_by("order", "pk")

@@ -66,7 +66,7 @@ BAD = [
         {"period": "week", "channels": ["'; DROP"]},
         'href="#id_channels_0">Choose channels from the list',
     ),
-    (f"{HUB}/modules/add/cost-per-transaction", {"period": "week"}, "Choose one of the periods"),
+    (f"{HUB}/modules/add/user-satisfaction", {"period": "week"}, "Choose one of the periods"),
     (f"{HUB}/modules/add/completion-rate", {}, 'href="#id_period_0">Choose how often'),
     (f"{DATA_SET}/tokens/new", {"label": "x" * 101}, "at most 100"),
     (f"{DATA_SET}/tokens/new", {"label": "   "}, "Enter a name for the token"),

@@ -224,7 +224,7 @@ def test_approval_makes_everything_in_one_go(
         ("cost-per-transaction", "bar_chart_with_number"),
         ("user-satisfaction", "user_satisfaction_graph"),
         ("completion-rate", "completion_rate"),
-        ("digital-takeup", "single_timeseries"),
+        ("digital-takeup", "grouped_timeseries"),
         ("transactions-by-channel", "grouped_timeseries"),
     ]
     assert all(m.data_group == dashboard.kpi_group for m in modules)

@@ -5,24 +5,32 @@ change that fails leaves nothing behind, and a change that lands is always in th
 trail. Permissions are checked by the views (``permissions.dashboard_or_404`` and
 ``data_set_or_404``) before any of these is called.
 
-The four standard KPI modules (:data:`STANDARD`) are built here from the KPI catalogue:
-the same module types and data types the demo's dashboards use, with the period and (for
-digital take-up) the channels the manager chooses.
+The four standard KPI modules are defined in :mod:`.standard`, the one definition that
+approving a dashboard request uses too: a module added here, with the period and (for
+digital take-up) the channels the manager chooses, is the module approval would have made
+for a service sending figures that often, and the data set it makes is the one approval
+would have made.
 """
 
 import logging
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max, Q
 
 from performance_platform.accounts import audit, invitations
 from performance_platform.accounts.models import DataSetAccess, Membership, User
-from performance_platform.datastore.models import DataGroup, DataSet, DataType, WriteToken
-from performance_platform.kpis import catalogue
+from performance_platform.datastore.models import (
+    DataGroup,
+    DataSet,
+    DataType,
+    WriteToken,
+    default_name,
+)
+from performance_platform.kpis import standard as kpi_standard
 
 from . import permissions
 from .models import Annotation, Dashboard, Module
+from .standard import CADENCE_OF_PERIOD, STANDARD, StandardModule, module_spec
 
 log = logging.getLogger(__name__)
 
@@ -123,161 +131,7 @@ def remove_annotation(annotation: Annotation, *, request) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# The standard KPI modules
-
-PERIODS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
-#: How many periods each module shows, by period (half a year of weeks, a year of months,
-#: two years of quarters).
-DURATIONS = {"week": 26, "month": 12, "quarter": 8}
-#: How long after the last write a data set sent each period counts as out of date: the
-#: period and a week's grace (seconds).
-MAX_AGE = {"week": 14 * 86400, "month": 38 * 86400, "quarter": 99 * 86400}
-#: The channels ``transactions-by-channel`` data names, as the original platform did.
-CHANNELS = {
-    "digital": "Digital",
-    "api": "API",
-    "assisted_digital": "Assisted digital",
-    "telephone": "Telephone",
-    "paper_form": "Paper form",
-    "face_to_face": "Face to face",
-    "email": "Email",
-    "post": "Post",
-    "other": "Other",
-}
-
-
-@dataclass(frozen=True)
-class StandardModule:
-    """One of the four standard KPI modules: what it is drawn with, and from which data."""
-
-    slug: str
-    kpi: catalogue.KPI
-    type: str
-    data_type: str
-    periods: tuple[str, ...]
-    auto_ids: tuple[str, ...]
-    has_channels: bool = False
-
-    @property
-    def title(self) -> str:
-        return self.kpi.title
-
-
-STANDARD: dict[str, StandardModule] = {
-    m.slug: m
-    for m in (
-        StandardModule(
-            "digital-takeup",
-            catalogue.DIGITAL_TAKEUP,
-            "grouped_timeseries",
-            "transactions-by-channel",
-            ("week", "month", "quarter"),
-            ("_timestamp", "channel"),
-            has_channels=True,
-        ),
-        StandardModule(
-            "cost-per-transaction",
-            catalogue.COST_PER_TRANSACTION,
-            "bar_chart_with_number",
-            catalogue.COST_PER_TRANSACTION.data_type,
-            ("quarter", "month"),
-            ("_timestamp",),
-        ),
-        StandardModule(
-            "user-satisfaction",
-            catalogue.USER_SATISFACTION,
-            "user_satisfaction_graph",
-            catalogue.USER_SATISFACTION.data_type,
-            ("month", "week"),
-            ("_timestamp",),
-        ),
-        StandardModule(
-            "completion-rate",
-            catalogue.COMPLETION_RATE,
-            "completion_rate",
-            "journey",
-            ("week", "month"),
-            ("_timestamp", "stage"),
-        ),
-    )
-}
-
-
-def module_fields(standard: StandardModule, *, period: str, channels=()) -> dict:
-    """The title, description, query and options of a standard module (as the demo's)."""
-    every = PERIODS[period].lower()
-    duration = DURATIONS[period]
-    if standard.slug == "digital-takeup":
-        return {
-            "description": f"Completed transactions each {every}, as a share of all channels.",
-            "query": {
-                "period": period,
-                "group_by": "channel",
-                "collect": ["count:sum"],
-                "duration": duration,
-            },
-            "options": {
-                "value-attribute": "count:sum",
-                "category": "channel",
-                "axis-period": period,
-                "one-hundred-percent": True,
-                "use_stack": True,
-                "show-line-labels": True,
-                "axes": {
-                    "x": {"label": PERIODS[period]},
-                    "y": [{"groupId": c, "label": CHANNELS[c]} for c in channels],
-                },
-            },
-        }
-    if standard.slug == "cost-per-transaction":
-        return {
-            "description": f"The average cost of each completed transaction, each {every}.",
-            "query": {
-                "period": period,
-                "collect": ["cost_per_transaction:mean"],
-                "duration": duration,
-            },
-            "options": {
-                "value-attribute": "cost_per_transaction:mean",
-                "format": {"type": "currency", "pence": True},
-                "axis-period": period,
-            },
-        }
-    if standard.slug == "user-satisfaction":
-        return {
-            "description": "Average of scores rating satisfaction from 100% (very satisfied) "
-            "to 0% (very dissatisfied).",
-            "query": {
-                "period": period,
-                "duration": duration,
-                "collect": [
-                    "score:mean",
-                    "num_responses:sum",
-                    *(f"rating_{k}:sum" for k in range(1, 6)),
-                ],
-            },
-            "options": {
-                "value-attribute": "score:mean",
-                "total-attribute": "num_responses:sum",
-                "axis-period": period,
-            },
-        }
-    return {
-        "description": "The percentage of people who finish once they have started.",
-        "query": {
-            "period": period,
-            "group_by": "stage",
-            "collect": ["count:sum"],
-            "duration": duration,
-        },
-        "options": {
-            "value-attribute": "count:sum",
-            "matching-attribute": "stage",
-            "numerator-matcher": "^done$",
-            "denominator-matcher": "^start$",
-            "axis-period": period,
-        },
-    }
+# The standard KPI modules (defined in :mod:`.standard`, as approval makes them)
 
 
 def missing_standard(dashboard: Dashboard) -> list[StandardModule]:
@@ -303,43 +157,37 @@ def add_standard_module(
     dashboard: Dashboard, standard: StandardModule, *, period: str, channels=(), request
 ) -> Module:
     """Add a standard KPI module at the end of ``dashboard``, checked against its type's
-    schema; creates the data set it reads if there is none yet (so tokens can be made for
-    it). Audited as ``module.add`` (and ``data_set.create``)."""
+    schema: the module approval makes for figures sent each ``period``. Makes the raw data
+    set the service sends for it if the dashboard's group has none yet (so tokens can be
+    made for it), with the settings approval gives it, and the group's KPI transforms for
+    that data if it lacks them. Audited as ``module.add`` (and ``data_set.create``)."""
     if period not in standard.periods:
         raise ValueError(f"{standard.title} cannot be shown by {period}")
-    fields = module_fields(standard, period=period, channels=channels)
+    cadence = CADENCE_OF_PERIOD[period]
+    spec = module_spec(standard, cadence, channels=channels)
     with transaction.atomic():
         group = _data_group(dashboard)
-        data_type, _ = DataType.objects.get_or_create(name=standard.data_type)
-        data_set = DataSet.objects.filter(data_group=group, data_type=data_type).first()
-        if data_set is None:
-            data_set = DataSet(
-                data_group=group,
-                data_type=data_type,
-                auto_ids=list(standard.auto_ids),
-                max_age_expected=MAX_AGE[period],
+        _input_data_set(dashboard, group, standard, cadence, request=request)
+        # The KPI transforms approval would have made for this data, if the group lacks
+        # them: without them a chart of a KPI's computed data would stay empty.
+        transforms = [
+            kpi_standard.make_transform(entry)
+            for entry in kpi_standard.missing_transforms(
+                group.name, standard.input_type, cadence=cadence
             )
-            data_set.full_clean(exclude=["name"])
-            data_set.save()
-            audit.record(
-                "data_set.create",
-                target=data_set,
-                organisation_id=dashboard.organisation_id,
-                detail={"for": f"{dashboard.slug}/{standard.slug}"},
-                request=request,
-            )
+        ]
         last = top_level_modules(dashboard).aggregate(last=Max("order"))["last"]
         module = Module(
             dashboard=dashboard,
-            slug=standard.slug,
-            type=standard.type,
-            title=standard.title,
-            description=fields["description"],
-            info=[standard.kpi.description] if standard.kpi.description else [],
+            slug=spec["slug"],
+            type=spec["type"],
+            title=spec["title"],
+            description=spec["description"],
+            info=spec["info"],
             data_group=group,
-            data_type=data_type,
-            query=fields["query"],
-            options=fields["options"],
+            data_type=DataType.objects.get_or_create(name=spec["data_type"])[0],
+            query=spec["query"],
+            options=spec["options"],
             order=0 if last is None else last + 1,
         )
         module.full_clean()
@@ -348,10 +196,45 @@ def add_standard_module(
             "module.add",
             target=module,
             organisation_id=dashboard.organisation_id,
-            detail={"type": module.type, "period": period, "channels": list(channels)},
+            detail={
+                "type": module.type,
+                "period": period,
+                "channels": list(channels),
+                "transforms": [f"{t.type} → {t.output_type.name}" for t in transforms],
+            },
             request=request,
         )
     return module
+
+
+def _input_data_set(
+    dashboard: Dashboard, group: DataGroup, standard: StandardModule, cadence: str, *, request
+) -> DataSet:
+    """The group's data set of the module's raw data, made (as approval makes it) if missing."""
+    data_type, _ = DataType.objects.get_or_create(name=standard.input_type)
+    data_set = DataSet.objects.filter(data_group=group, data_type=data_type).first()
+    if data_set is not None:
+        return data_set
+    data_set = DataSet(
+        name=default_name(group.name, data_type.name),
+        data_group=group,
+        data_type=data_type,
+        published=True,
+        **kpi_standard.data_set_settings(data_type.name, cadence),
+    )
+    data_set.full_clean()
+    data_set.save()
+    audit.record(
+        "data_set.create",
+        target=data_set,
+        organisation_id=dashboard.organisation_id,
+        detail={
+            "for": f"{dashboard.slug}/{standard.slug}",
+            "max_age_expected": data_set.max_age_expected,
+        },
+        request=request,
+    )
+    return data_set
 
 
 def remove_module(module: Module, *, request) -> None:

@@ -228,6 +228,10 @@ class StandardModuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = [(p, periods[p]) for p in standard.periods]
         self.fields["period"].initial = standard.periods[0]
+        #: The one period there is (cost is always by quarter): then nothing is asked.
+        self.only_period = standard.periods[0] if len(standard.periods) == 1 else None
+        if self.only_period:
+            del self.fields["period"]
         if standard.has_channels:
             self.fields["channels"] = forms.MultipleChoiceField(
                 choices=list(channels.items()),
@@ -240,6 +244,12 @@ class StandardModuleForm(forms.Form):
                     "invalid_choice": "Choose channels from the list",
                 },
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.only_period:
+            cleaned["period"] = self.only_period
+        return cleaned
 
 
 class TokenForm(forms.Form):

@@ -21,6 +21,7 @@ from performance_platform.datastore.models import WriteToken
 from . import hub, hub_forms, permissions
 from .models import Annotation, Dashboard, Module
 from .permissions import Action
+from .standard import CHANNELS, PERIODS, STANDARD
 
 #: A new token's secret waits here in the session for the one page that shows it (it is
 #: removed as that page, or the data set's page, is shown): the POST redirects, so a
@@ -101,7 +102,7 @@ def dashboard(request, slug):
             "in_review": dash.status == Dashboard.Status.IN_REVIEW,
             "annotations": dash.annotations.all(),
             "modules": modules,
-            "standard": hub.STANDARD,
+            "standard": STANDARD,
             "missing": hub.missing_standard(dash),
             "data_sets": _data_set_rows(hub.data_sets_of(dash), request.user),
         },
@@ -174,7 +175,7 @@ def module_add(request, slug, kind):
     """Add one of the standard KPI modules the dashboard lacks, with its period (and
     channels)."""
     dash = permissions.dashboard_or_404(request.user, slug, Action.EDIT_DASHBOARD)
-    standard = hub.STANDARD.get(kind)
+    standard = STANDARD.get(kind)
     if standard is None:
         raise Http404("No such module")
     if standard not in hub.missing_standard(dash):
@@ -183,8 +184,8 @@ def module_add(request, slug, kind):
     form = hub_forms.StandardModuleForm(
         request.POST if request.method == "POST" else None,
         standard=standard,
-        periods=hub.PERIODS,
-        channels=hub.CHANNELS,
+        periods=PERIODS,
+        channels=CHANNELS,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -231,7 +232,7 @@ def module_remove(request, slug, pk):
     """Confirm (GET), then remove (POST) one of the standard KPI modules."""
     dash = permissions.dashboard_or_404(request.user, slug, Action.EDIT_DASHBOARD)
     module = get_object_or_404(
-        Module, pk=pk, dashboard=dash, parent__isnull=True, slug__in=list(hub.STANDARD)
+        Module, pk=pk, dashboard=dash, parent__isnull=True, slug__in=list(STANDARD)
     )
     if request.method == "POST":
         hub.remove_module(module, request=request)

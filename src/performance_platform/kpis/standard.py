@@ -1,13 +1,18 @@
 """The standard KPI data sets and transforms: what a service dashboard's four KPIs need.
 
-One definition, used by the demo (``demo.data``) and by approving a dashboard request
-(``onboarding.provisioning``): the raw data types a service sends, with their ``auto_ids``
-(which fields make a record's id, so sending a period again replaces it), how stale each
-may get, the JSON Schema a record must meet, and the transforms that turn them into the
-KPIs and their summaries (:mod:`.catalogue` names the KPIs).
+One definition, used by the demo (``demo.data``), by approving a dashboard request
+(``onboarding.provisioning``) and by the manager's hub (through ``dashboards.standard``):
+the raw data types a service sends, with their ``auto_ids`` (which fields make a record's
+id, so sending a period again replaces it), how stale each may get, the JSON Schema a
+record must meet, and the transforms that turn them into the KPIs and their summaries
+(:mod:`.catalogue` names the KPIs). :func:`data_set_settings` is what a new service's
+data set of each type gets, whoever makes it.
 """
 
+from performance_platform.datastore.models import DataGroup, DataType
+
 from . import catalogue
+from .models import Transform
 
 #: About 15 days, 60 days and 180 days: a period's figures and a period's grace.
 MAX_AGE_BY_CADENCE = {"weekly": 1_300_000, "monthly": 5_200_000, "quarterly": 15_600_000}
@@ -35,6 +40,29 @@ DATA_TYPES = {
         "max_age_expected": MAX_AGE_BY_CADENCE["quarterly"],
     },
 }
+
+
+def max_age_for(data_type: str, cadence: str) -> int:
+    """Seconds before a data set sent at ``cadence`` counts as out of date: the cadence's,
+    except cost (always quarterly) and satisfaction (never sooner than monthly)."""
+    if data_type in ("cost-per-transaction", "total-cost"):
+        cadence = "quarterly"
+    elif data_type == "customer-satisfaction" and cadence == "weekly":
+        cadence = "monthly"
+    return MAX_AGE_BY_CADENCE[cadence]
+
+
+def data_set_settings(data_type: str, cadence: str) -> dict:
+    """The settings a new service's ``data_type`` data set gets when its figures come at
+    ``cadence``: its ``auto_ids``, ``schema`` and ``max_age_expected``. Approval and the
+    hub both make data sets with exactly these, so a data set is the same whoever made it.
+    """
+    return {
+        "auto_ids": list(DATA_TYPES[data_type]["auto_ids"]),
+        "schema": SCHEMAS.get(data_type),
+        "max_age_expected": max_age_for(data_type, cadence),
+    }
+
 
 _COUNT = {"type": "number", "minimum": 0}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 100}
@@ -147,4 +175,38 @@ def transforms_for_group(group: str, data_types: set[str], *, cadence: str) -> l
         elif entry["type"] == "user_satisfaction" and period == "quarter":
             entry["query"] = {"period": period}
         out.append(entry)
+    return out
+
+
+def make_transform(entry: dict) -> Transform:
+    """Store one of :func:`transforms_for_group`'s entries as a transform (checked)."""
+    out_group, out_type = entry.get("output") or DEFAULT_OUTPUTS[entry["type"]]
+    transform = Transform(
+        type=entry["type"],
+        input_group=DataGroup.objects.get(name=entry["input"]["data_group"]),
+        input_type=DataType.objects.get_or_create(name=entry["input"]["data_type"])[0],
+        output_group=DataGroup.objects.get_or_create(name=out_group)[0] if out_group else None,
+        output_type=DataType.objects.get_or_create(name=out_type)[0],
+        query=entry.get("query") or {},
+        options=entry.get("options") or {},
+    )
+    transform.full_clean()
+    transform.save()
+    return transform
+
+
+def missing_transforms(group: str, data_type: str, *, cadence: str) -> list[dict]:
+    """The entries of :func:`transforms_for_group` for ``data_type`` that ``group`` does
+    not have yet (a transform of the same type, input and output type counts as had)."""
+    out = []
+    for entry in transforms_for_group(group, {data_type}, cadence=cadence):
+        _, out_type = entry.get("output") or DEFAULT_OUTPUTS[entry["type"]]
+        had = Transform.objects.filter(
+            type=entry["type"],
+            input_group__name=group,
+            input_type__name=entry["input"]["data_type"],
+            output_type__name=out_type,
+        )
+        if not had.exists():
+            out.append(entry)
     return out

@@ -9,7 +9,9 @@ is told why. Emails (the invitations, the outcome) go only after the commit.
 
 The data sets and transforms are the standard ones (:mod:`performance_platform.kpis.standard`,
 which the demo uses too); the modules are the four KPIs' standard modules and the
-transactions by channel.
+transactions by channel (:mod:`performance_platform.dashboards.standard`). The manager's
+hub adds a missing standard module from the same definitions, so a module (and the data
+set it makes) is the same whether approval or the hub made it.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from django.utils.text import slugify
 
 from performance_platform.accounts import audit, invitations, mail
 from performance_platform.accounts.models import DataSetAccess, Membership, User
+from performance_platform.dashboards import standard as dashboard_standard
 from performance_platform.dashboards.models import (
     RESERVED_SLUGS,
     Dashboard,
@@ -28,15 +31,13 @@ from performance_platform.dashboards.models import (
     Organisation,
 )
 from performance_platform.datastore.models import DataGroup, DataSet, DataType, default_name
-from performance_platform.kpis import catalogue, standard
+from performance_platform.kpis import standard
 from performance_platform.kpis.models import Transform
 
 from .models import DashboardRequest
 
 R = DashboardRequest
 Role = Membership.Role
-#: How many periods each chart shows: half a year of weeks, a year of months, two of quarters.
-DURATIONS = {"week": 26, "month": 12, "quarter": 8}
 _SLUG_LENGTH = 80
 
 
@@ -74,16 +75,6 @@ def data_types_for(req: DashboardRequest) -> dict[str, bool]:
         "customer-satisfaction": req.satisfaction_source == R.SatisfactionSource.OTHER,
         "journey": req.completion_source == R.CompletionSource.API,
     }
-
-
-def max_age_for(data_type: str, cadence: str) -> int:
-    """Seconds before a data set counts as out of date: the cadence's, except cost (always
-    quarterly) and satisfaction (never sooner than monthly)."""
-    if data_type == "cost-per-transaction":
-        cadence = R.Cadence.QUARTERLY
-    elif data_type == "customer-satisfaction" and cadence == R.Cadence.WEEKLY:
-        cadence = R.Cadence.MONTHLY
-    return standard.MAX_AGE_BY_CADENCE[cadence]
 
 
 def _free_slug(text: str, taken) -> str:
@@ -207,7 +198,7 @@ def _provision(req: DashboardRequest, *, actor: User, request) -> Outcome:
     for entry in standard.transforms_for_group(
         group.name, set(data_types_for(req)), cadence=req.cadence
     ):
-        outcome.transforms.append(_transform(entry))
+        outcome.transforms.append(standard.make_transform(entry))
     outcome.modules = _modules(dashboard, group, req.cadence)
     _accounts(req, organisation, sent_by_service, outcome, actor=actor, request=request)
     return outcome
@@ -241,15 +232,12 @@ def _data_set(group: DataGroup, data_type: str, cadence: str, *, actor, request)
             "Rename or remove that data set, then approve again."
         )
     dtype, _ = DataType.objects.get_or_create(name=data_type)
-    settings = standard.DATA_TYPES[data_type]
     data_set = DataSet(
         name=name,
         data_group=group,
         data_type=dtype,
-        auto_ids=list(settings["auto_ids"]),
-        max_age_expected=max_age_for(data_type, cadence),
-        schema=standard.SCHEMAS[data_type],
         published=True,
+        **standard.data_set_settings(data_type, cadence),
     )
     data_set.full_clean()
     data_set.save()
@@ -263,131 +251,9 @@ def _data_set(group: DataGroup, data_type: str, cadence: str, *, actor, request)
     return data_set
 
 
-def _transform(entry: dict) -> Transform:
-    out_group, out_type = entry.get("output") or standard.DEFAULT_OUTPUTS[entry["type"]]
-    transform = Transform(
-        type=entry["type"],
-        input_group=DataGroup.objects.get(name=entry["input"]["data_group"]),
-        input_type=DataType.objects.get_or_create(name=entry["input"]["data_type"])[0],
-        output_group=DataGroup.objects.get_or_create(name=out_group)[0] if out_group else None,
-        output_type=DataType.objects.get_or_create(name=out_type)[0],
-        query=entry.get("query") or {},
-        options=entry.get("options") or {},
-    )
-    transform.full_clean()
-    transform.save()
-    return transform
-
-
-def module_specs(cadence: str) -> list[dict]:
-    """The standard KPI modules for a service sending figures at ``cadence``: cost per
-    transaction, user satisfaction, completion rate and digital take-up (the catalogue's
-    order and words), then transactions by channel."""
-    period = standard.PERIOD_OF_CADENCE[cadence]
-    satisfaction_period = "quarter" if period == "quarter" else "month"
-    every = {"week": "week", "month": "month", "quarter": "quarter"}
-    cost, sat = catalogue.COST_PER_TRANSACTION, catalogue.USER_SATISFACTION
-    done, takeup = catalogue.COMPLETION_RATE, catalogue.DIGITAL_TAKEUP
-    return [
-        {
-            "slug": "cost-per-transaction",
-            "type": "bar_chart_with_number",
-            "title": cost.title,
-            "description": cost.summary,
-            "info": [cost.description],
-            "data_type": cost.data_type,
-            "query": {"period": "quarter", "collect": ["cost_per_transaction:mean"], "duration": 8},
-            "options": {
-                "value-attribute": "cost_per_transaction:mean",
-                "format": cost.format,
-                "axis-period": "quarter",
-            },
-        },
-        {
-            "slug": "user-satisfaction",
-            "type": "user_satisfaction_graph",
-            "title": sat.title,
-            "description": "Average of scores rating satisfaction from 100% (very satisfied) "
-            "to 0% (very dissatisfied).",
-            "info": [sat.description],
-            "data_type": sat.data_type,
-            "query": {
-                "period": satisfaction_period,
-                "duration": DURATIONS[satisfaction_period],
-                "collect": [
-                    "score:mean",
-                    "num_responses:sum",
-                    *(f"rating_{k}:sum" for k in range(1, 6)),
-                ],
-            },
-            "options": {
-                "value-attribute": "score:mean",
-                "total-attribute": "num_responses:sum",
-                "migrated": True,
-                "axis-period": satisfaction_period,
-            },
-        },
-        {
-            "slug": "completion-rate",
-            "type": "completion_rate",
-            "title": done.title,
-            "description": done.summary,
-            "info": [done.description],
-            "data_type": "journey",
-            "query": {
-                "period": period,
-                "group_by": "stage",
-                "collect": ["count:sum"],
-                "duration": DURATIONS[period],
-            },
-            "options": {
-                "value-attribute": "count:sum",
-                "matching-attribute": "stage",
-                "numerator-matcher": "^done$",
-                "denominator-matcher": "^start$",
-                "axis-period": period,
-            },
-        },
-        {
-            "slug": "digital-takeup",
-            "type": "single_timeseries",
-            "title": takeup.title,
-            "description": takeup.summary,
-            "info": [takeup.description],
-            "data_type": takeup.data_type,
-            "query": {"period": period, "collect": ["rate:mean"], "duration": DURATIONS[period]},
-            "options": {
-                "value-attribute": "rate:mean",
-                "format": takeup.format,
-                "axis-period": period,
-                "axes": {"x": {"label": period.title()}, "y": [{"label": takeup.title}]},
-            },
-        },
-        {
-            "slug": "transactions-by-channel",
-            "type": "grouped_timeseries",
-            "title": "Transactions by channel",
-            "description": f"Completed transactions each {every[period]}, by how people made them.",
-            "data_type": "transactions-by-channel",
-            "query": {
-                "period": period,
-                "group_by": "channel",
-                "collect": ["count:sum"],
-                "duration": DURATIONS[period],
-            },
-            "options": {
-                "value-attribute": "count:sum",
-                "category": "channel",
-                "axis-period": period,
-                "show-line-labels": True,
-            },
-        },
-    ]
-
-
 def _modules(dashboard: Dashboard, group: DataGroup, cadence: str) -> list[Module]:
     modules = []
-    for order, spec in enumerate(module_specs(cadence)):
+    for order, spec in enumerate(dashboard_standard.module_specs(cadence)):
         module = Module(
             dashboard=dashboard,
             order=order,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from performance_platform.dashboards import permissions
+from performance_platform.dashboards import standard as dashboard_standard
 from performance_platform.dashboards.permissions import Action
 from performance_platform.kpis import catalogue
 
@@ -273,7 +274,7 @@ def request_decide(request, pk: str, decision: str):
             "nav": "requests",
             "detail_href": detail,
             "slug": provisioning.proposed_slug(req),
-            "specs": provisioning.module_specs(req.cadence),
+            "specs": dashboard_standard.module_specs(req.cadence),
             "data_types": provisioning.data_types_for(req),
         },
         status=409 if problem else 200,
