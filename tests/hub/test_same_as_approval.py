@@ -94,7 +94,14 @@ def test_a_module_added_from_the_hub_is_the_module_approval_makes(
         assert _module(bare, slug) == _module(approved, slug), slug
     # The data sets the modules' figures come from: the same settings either way.
     made = _data_sets(bare)
-    assert set(made) == {s.input_type for s in STANDARD.values()}
+    assert {s.input_type for s in STANDARD.values()} <= set(made)
     assert made == _data_sets(approved)
+    # Every module's data set exists from the start (the transforms' outputs too, empty),
+    # so a new dashboard's modules say "no data yet", never "there was a problem".
+    for dashboard in (bare, approved):
+        for module in Module.objects.filter(dashboard=dashboard):
+            assert DataSet.objects.filter(
+                data_group=module.data_group, data_type=module.data_type
+            ).exists(), module.slug
     # And the KPI transforms that compute the charts' data.
     assert _transforms(bare) == _transforms(approved)

@@ -174,11 +174,18 @@ def test_approval_makes_everything_in_one_go(
         d.data_type.name: d for d in DataSet.objects.filter(data_group__name="register-a-test")
     }
     assert set(data_sets) == {
+        # what the service sends
         "transactions-by-channel",
         "cost-per-transaction",
         "customer-satisfaction",
         "journey",
+        # what the KPI transforms compute from it: there from the start, empty
+        "digital-takeup",
+        "cost-per-transaction-by-quarter",
+        "user-satisfaction-score",
+        "completion-rate",
     }
+    assert not data_sets["digital-takeup"].max_age_expected  # its freshness is its source's
     takeup = data_sets["transactions-by-channel"]
     assert takeup.name == "register_a_test_transactions_by_channel"
     assert takeup.auto_ids == ["_timestamp", "channel", "period"]

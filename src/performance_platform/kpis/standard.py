@@ -9,10 +9,11 @@ record must meet, and the transforms that turn them into the KPIs and their summ
 data set of each type gets, whoever makes it.
 """
 
-from performance_platform.datastore.models import DataGroup, DataType
+from performance_platform.datastore.models import DataGroup, DataSet, DataType
 
 from . import catalogue
 from .models import Transform
+from .storing import output_data_set
 
 #: About 15 days, 60 days and 180 days: a period's figures and a period's grace.
 MAX_AGE_BY_CADENCE = {"weekly": 1_300_000, "monthly": 5_200_000, "quarterly": 15_600_000}
@@ -192,6 +193,14 @@ def make_transform(entry: dict) -> Transform:
     )
     transform.full_clean()
     transform.save()
+    # Its output data set exists from the start (empty): a module that reads it then says
+    # "no data yet" until the first run, instead of "there was a problem" (which a page
+    # shows for a data set that does not exist at all).
+    source = DataSet.objects.filter(
+        data_group=transform.input_group, data_type=transform.input_type
+    ).first()
+    if source is not None:
+        output_data_set(transform, source)
     return transform
 
 
