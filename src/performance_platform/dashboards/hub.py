@@ -24,7 +24,6 @@ from performance_platform.datastore.models import (
     DataSet,
     DataType,
     WriteToken,
-    default_name,
 )
 from performance_platform.kpis import standard as kpi_standard
 
@@ -215,15 +214,7 @@ def _input_data_set(
     data_set = DataSet.objects.filter(data_group=group, data_type=data_type).first()
     if data_set is not None:
         return data_set
-    data_set = DataSet(
-        name=default_name(group.name, data_type.name),
-        data_group=group,
-        data_type=data_type,
-        published=True,
-        **kpi_standard.data_set_settings(data_type.name, cadence),
-    )
-    data_set.full_clean()
-    data_set.save()
+    data_set = kpi_standard.new_data_set(group, data_type.name, cadence)
     audit.record(
         "data_set.create",
         target=data_set,

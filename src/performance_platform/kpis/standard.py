@@ -9,7 +9,7 @@ record must meet, and the transforms that turn them into the KPIs and their summ
 data set of each type gets, whoever makes it.
 """
 
-from performance_platform.datastore.models import DataGroup, DataSet, DataType
+from performance_platform.datastore.models import DataGroup, DataSet, DataType, default_name
 
 from . import catalogue
 from .models import Transform
@@ -63,6 +63,21 @@ def data_set_settings(data_type: str, cadence: str) -> dict:
         "schema": SCHEMAS.get(data_type),
         "max_age_expected": max_age_for(data_type, cadence),
     }
+
+
+def new_data_set(group: DataGroup, data_type: str, cadence: str, *, name: str = "") -> DataSet:
+    """Make (checked and saved) a new service's ``data_type`` data set in ``group``, with
+    :func:`data_set_settings` for ``cadence``. Callers audit it, with their own context."""
+    data_set = DataSet(
+        name=name or default_name(group.name, data_type),
+        data_group=group,
+        data_type=DataType.objects.get_or_create(name=data_type)[0],
+        published=True,
+        **data_set_settings(data_type, cadence),
+    )
+    data_set.full_clean()
+    data_set.save()
+    return data_set
 
 
 _COUNT = {"type": "number", "minimum": 0}

@@ -231,16 +231,7 @@ def _data_set(group: DataGroup, data_type: str, cadence: str, *, actor, request)
             f"{clash.data_type.name}), so this dashboard's data sets cannot be made. "
             "Rename or remove that data set, then approve again."
         )
-    dtype, _ = DataType.objects.get_or_create(name=data_type)
-    data_set = DataSet(
-        name=name,
-        data_group=group,
-        data_type=dtype,
-        published=True,
-        **standard.data_set_settings(data_type, cadence),
-    )
-    data_set.full_clean()
-    data_set.save()
+    data_set = standard.new_data_set(group, data_type, cadence, name=name)
     audit.record(
         "data_set.create",
         actor=actor,
