@@ -9,13 +9,13 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.fakehttp import FakeServer, JSONHandler
 
 KID = "fake-key-1"
 
@@ -24,7 +24,7 @@ def _private_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class FakeProvider:
+class FakeProvider(FakeServer):
     """Start with :meth:`start`; ``url`` is its issuer; ``stop`` when done."""
 
     def __init__(self, client_id: str, client_secret: str):
@@ -38,20 +38,7 @@ class FakeProvider:
         self.codes: dict[str, dict] = {}
         self.access_tokens: dict[str, str] = {}
         self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> "FakeProvider":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.server.socket.fileno() == -1:
-            return  # stopped already
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(self._handler())
 
     def discovery(self) -> dict:
         return {
@@ -90,18 +77,7 @@ class FakeProvider:
     def _handler(self):
         provider = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def _json(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def do_GET(self):
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}

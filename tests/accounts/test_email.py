@@ -3,10 +3,8 @@ a local fake of GOV.UK Notify's send-email endpoint that checks what Notify chec
 
 import json
 import socket
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -15,6 +13,7 @@ from django.core import mail as django_mail
 
 from performance_platform import settings as project_settings
 from performance_platform.accounts import invitations, mail
+from tests.fakehttp import FakeServer, JSONHandler
 
 pytestmark = pytest.mark.django_db
 
@@ -74,36 +73,19 @@ def test_smtp_sends_through_a_real_server(settings, smtp_server, make_user, monk
 # --- GOV.UK Notify --------------------------------------------------------------------
 
 
-class FakeNotify:
+class FakeNotify(FakeServer):
     """``POST /v2/notifications/email`` as Notify answers it, checking the bearer JWT."""
 
     def __init__(self):
         self.received: list[dict] = []
         self.refused: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
+        self.start()
 
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _json(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JSONHandler):
             def _auth_error(self, message):
                 fake.refused.append(message)
                 self._json(
