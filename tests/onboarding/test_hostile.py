@@ -200,3 +200,21 @@ def test_sending_is_rate_limited_per_address(pages, answer, settings):
     answer(pages, client=other)
     assert other.post(f"{BASE}/check-your-answers").status_code == 302
     assert DashboardRequest.objects.count() == 3
+
+
+def test_behind_a_trusted_proxy_the_limit_is_per_client_not_per_proxy(pages, answer, settings):
+    """With TRUST_X_FORWARDED_FOR, the address the proxy appends is the client's, as for
+    lock-out and the audit trail: two clients behind one proxy have a limit each."""
+    settings.DASHBOARD_REQUEST_RATE = "1/h"
+    settings.TRUST_X_FORWARDED_FOR = True
+    proxy = "10.0.0.2"
+    first = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    answer(pages, client=first)
+    assert first.post(f"{BASE}/check-your-answers").status_code == 302
+    second = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    answer(pages, client=second)
+    assert second.post(f"{BASE}/check-your-answers").status_code == 302
+    again = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="made-up, 203.0.113.9")
+    answer(pages, client=again)
+    assert again.post(f"{BASE}/check-your-answers").status_code == 429
+    assert DashboardRequest.objects.count() == 2

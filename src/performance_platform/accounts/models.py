@@ -190,3 +190,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor_email or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.target_repr}"
+
+
+def platform_admin_emails() -> set[str]:
+    """The email addresses of every active platform admin (superusers count as admins):
+    who is told of new dashboard requests and of publishing."""
+    admins = User.objects.filter(is_active=True).filter(
+        models.Q(is_superuser=True) | models.Q(memberships__role=Membership.Role.PLATFORM_ADMIN)
+    )
+    return set(admins.exclude(email="").values_list("email", flat=True))

@@ -15,7 +15,7 @@ would have made.
 import logging
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from performance_platform.accounts import audit, invitations
 from performance_platform.accounts.models import DataSetAccess, Membership, User
@@ -43,14 +43,9 @@ class InvitationNotSent(Exception):
 
 
 def data_sets_of(dashboard: Dashboard):
-    """The data sets ``dashboard`` reads: those of its KPI group and its modules' groups
-    (the same rule as ``permissions.data_sets_for``)."""
-    groups = Q(
-        data_group_id__in=dashboard.modules.exclude(data_group__isnull=True).values("data_group_id")
-    )
-    if dashboard.kpi_group_id:
-        groups |= Q(data_group_id=dashboard.kpi_group_id)
-    return DataSet.objects.filter(groups).select_related("data_group", "data_type").distinct()
+    """The data sets ``dashboard`` reads (the rule of ``permissions.read_by``)."""
+    reads = permissions.read_by(Dashboard.objects.filter(pk=dashboard.pk))
+    return DataSet.objects.filter(reads).select_related("data_group", "data_type").distinct()
 
 
 def _short(value, limit: int = 200):

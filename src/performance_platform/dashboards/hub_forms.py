@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from .models import BUSINESS_MODELS, CUSTOMER_TYPES, Dashboard
 from .schemas import check_links
+from .widgets import Checkboxes, Radios
 
 # Control characters but tab, line feed and carriage return (text areas hold lines).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -27,27 +28,6 @@ def no_line_control_characters(value: str) -> None:
     """Refuse a one-line value with any control character (line breaks included)."""
     if isinstance(value, str) and _CONTROL_LINE.search(value):
         raise ValidationError("Remove the control characters", code="control")
-
-
-class _FirstOptionId:
-    """Radios and checkboxes whose field id is the first option's (``id_period_0``).
-
-    Django gives a radio or checkbox group no id of its own; the shared field template
-    (``manage/includes/field.html``) gives the first option the field's id and the error
-    summary links to it, so without this the first option had ``id=""`` and the summary's
-    link went nowhere.
-    """
-
-    def id_for_label(self, id_, index=None):
-        return super().id_for_label(id_, "0" if index is None else index)
-
-
-class Radios(_FirstOptionId, forms.RadioSelect):
-    """GOV.UK radios (see :class:`_FirstOptionId`)."""
-
-
-class Checkboxes(_FirstOptionId, forms.CheckboxSelectMultiple):
-    """GOV.UK checkboxes (see :class:`_FirstOptionId`)."""
 
 
 class Text(forms.CharField):

@@ -115,13 +115,13 @@ def dashboards_for(user) -> QuerySet[Dashboard]:
     return Dashboard.objects.filter(organisation_id__in=orgs)
 
 
-def _group_ids_of(dashboards: QuerySet[Dashboard]) -> tuple[Q, Q]:
-    """Filters for data sets in the groups ``dashboards`` read (KPI group; modules')."""
+def read_by(dashboards: QuerySet[Dashboard]) -> Q:
+    """A filter for the data sets ``dashboards`` read: those in their KPI group or in one of
+    their modules' groups (the hub lists them; a manager may work with them)."""
     kpi = dashboards.exclude(kpi_group__isnull=True).values("kpi_group_id")
     modules = Module.objects.filter(dashboard__in=dashboards, data_group__isnull=False)
-    return (
-        Q(data_group_id__in=Subquery(kpi)),
-        Q(data_group_id__in=Subquery(modules.values("data_group_id"))),
+    return Q(data_group_id__in=Subquery(kpi)) | Q(
+        data_group_id__in=Subquery(modules.values("data_group_id"))
     )
 
 
@@ -135,9 +135,8 @@ def data_sets_for(user) -> QuerySet[DataSet]:
     managed = Dashboard.objects.filter(
         organisation_id__in=organisation_ids(user, Role.SERVICE_MANAGER)
     )
-    by_kpi, by_module = _group_ids_of(managed)
     given = Q(pk__in=DataSetAccess.objects.filter(user=user).values("data_set_id"))
-    return DataSet.objects.filter(by_kpi | by_module | given).distinct()
+    return DataSet.objects.filter(read_by(managed) | given).distinct()
 
 
 def organisations_of(data_set: DataSet) -> set[int]:

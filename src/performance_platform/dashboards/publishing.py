@@ -20,7 +20,6 @@ a new one. A link is found by the hash of the token presented: the lookup compar
 so how long it takes says nothing about the token.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,7 +31,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from performance_platform.accounts import audit, mail
-from performance_platform.accounts.models import Membership, User
+from performance_platform.accounts.models import Membership, platform_admin_emails
+
+# Preview tokens are hashed as write tokens are (a long random secret: SHA-256 suffices).
+from performance_platform.datastore.models import hash_token
 
 from . import permissions
 from .models import Dashboard, PreviewLink
@@ -164,15 +166,8 @@ def signers_off(dashboard: Dashboard) -> set[str]:
 
 
 def platform_admins(dashboard: Dashboard | None = None) -> set[str]:
-    """Email addresses of the platform admins (superusers count as admins), whatever the
-    dashboard."""
-    admins = _emails(Membership.objects.filter(role=Role.PLATFORM_ADMIN))
-    admins |= set(
-        User.objects.filter(is_superuser=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    return admins
+    """Email addresses of the platform admins, whatever the dashboard."""
+    return platform_admin_emails()
 
 
 #: Who hears of each move. Going into review tells the signers-off (who act on it) and the
@@ -324,11 +319,6 @@ def unpublish(user, dashboard: Dashboard, *, request=None) -> Dashboard:
 
 
 # --- preview links -------------------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    """The SHA-256 (hex) of a preview token: what is stored and looked up."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _new_link(dashboard: Dashboard, user, days: int | None, request=None):

@@ -4,15 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import publishing
-
-
-class Radios(forms.RadioSelect):
-    """Radios whose field id is the first radio's, so the label of the first option, and an
-    error summary's link, point at an input (Django's own gives the field no id, and
-    ``manage/includes/field.html`` then renders ``id=""``)."""
-
-    def id_for_label(self, id_, index=None):
-        return super().id_for_label(id_, "0" if index is None else index)
+from .widgets import Radios
 
 
 class PreviewLinkForm(forms.Form):

@@ -1,10 +1,9 @@
 """Sending a request: store it, audit it, and email a receipt and the platform admins."""
 
 from django.db import transaction
-from django.db.models import Q
 
 from performance_platform.accounts import audit, mail
-from performance_platform.accounts.models import Membership, User
+from performance_platform.accounts.models import platform_admin_emails
 from performance_platform.dashboards.models import Organisation
 
 from .models import DashboardRequest
@@ -34,14 +33,6 @@ FIELDS = (
 
 class StaleAnswer(ValueError):
     """An answer no longer holds (the organisation chosen was deleted): ask it again."""
-
-
-def platform_admin_emails() -> list[str]:
-    """The addresses of every active platform admin (superusers count as admins)."""
-    admins = User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True) | Q(memberships__role=Membership.Role.PLATFORM_ADMIN)
-    )
-    return sorted(set(admins.values_list("email", flat=True)))
 
 
 def submit(given: dict, *, request=None) -> DashboardRequest:

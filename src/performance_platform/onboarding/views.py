@@ -14,6 +14,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from performance_platform.accounts.clients import client_ip
 from performance_platform.dashboards import permissions
 from performance_platform.dashboards import standard as dashboard_standard
 from performance_platform.dashboards.permissions import Action
@@ -137,7 +138,8 @@ def check(request):
         if is_ratelimited(
             request,
             group="onboarding.submit",
-            key="ip",
+            # The same client address as lock-out and the audit trail (TRUST_X_FORWARDED_FOR).
+            key=lambda group, request: client_ip(request) or "unknown",
             rate=settings.DASHBOARD_REQUEST_RATE,
             method="POST",
             increment=True,
