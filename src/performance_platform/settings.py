@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "performance_platform.site",
     "performance_platform.configuration",
     "performance_platform.onboarding",
+    "performance_platform.uploads",
     "performance_platform.demo",
 ]
 
@@ -417,6 +418,14 @@ WRITE_MAX_RECORDS = _env_int("WRITE_MAX_RECORDS", 50_000)
 WRITE_MAX_FIELDS = _env_int("WRITE_MAX_FIELDS", 1_000)
 # Token for `DELETE /data-sets/<name>`; unset disables the endpoint.
 DATA_SET_ADMIN_TOKEN = _env("DATA_SET_ADMIN_TOKEN", "")
+
+# Spreadsheet uploads (uploads/): the largest file accepted, counted as it streams in, and
+# the most rows a file may hold, counted as it is read. A file of more than
+# UPLOAD_BACKGROUND_BYTES bytes is read and stored by the worker (so the page never waits
+# on it), which emails the uploader when it is done.
+UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+UPLOAD_MAX_ROWS = _env_int("UPLOAD_MAX_ROWS", 200_000)
+UPLOAD_BACKGROUND_BYTES = _env_int("UPLOAD_BACKGROUND_BYTES", 512 * 1024)
 
 # Dashboard requests (/performance/get-a-dashboard/request): how many each client address
 # may send, as django-ratelimit's "<count>/<period>" (s, m, h or d). Counted in the cache.
