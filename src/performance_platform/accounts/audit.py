@@ -46,6 +46,8 @@ ACTIONS: dict[str, str] = {
     "request.approve": "Approved a dashboard request",
     "request.decline": "Declined a dashboard request",
     "upload": "Uploaded a spreadsheet",
+    "upload.rollback": "Rolled back an upload",
+    "upload.quarterly": "Uploaded the quarterly transactions collection",
 }
 
 

@@ -277,6 +277,7 @@ def data_set(request, name):
             "expected": expected_every(ds.max_age_expected),
             "tokens": ds.tokens.order_by("-created_at", "-pk"),
             "can_tokens": permissions.can(request.user, Action.MANAGE_TOKENS, ds),
+            "can_upload": permissions.can(request.user, Action.UPLOAD_DATA_SET, ds),
             "can_grant": can_grant,
             "access": (
                 DataSetAccess.objects.filter(data_set=ds).select_related("user")

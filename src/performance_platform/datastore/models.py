@@ -333,6 +333,9 @@ class WriteAudit(models.Model):
         ("empty", "empty"),
         ("patch", "patch"),
         ("delete", "delete"),
+        # A spreadsheet upload that replaced a date range, and an upload rolled back.
+        ("replace", "replace"),
+        ("rollback", "rollback"),
     ]
     data_set = models.ForeignKey(
         DataSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"

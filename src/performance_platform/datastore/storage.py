@@ -7,7 +7,8 @@ millions of records and model instances cost more than the database work.
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 
 from django.db import connection, transaction
@@ -296,3 +297,156 @@ def replace_record(data_set: DataSet, record: PreparedRecord, *, now, token=None
         stamps = [record.timestamp] + ([old_stamp] if old_stamp is not None else [])
         _changed(data_set, min(stamps), max(stamps), source)
         _audit(data_set, token, "patch", 1, source, now)
+
+
+# --- uploads: replacing a date range, and putting back what an upload replaced ---------
+
+#: The columns a snapshot keeps of each stored record: all but the data set.
+SNAPSHOT_COLUMNS = _RECORD_COLUMNS[1:]
+
+
+@dataclass
+class Replaced:
+    """What :func:`store_replacing` did: every id it stored, and the stored rows it
+    overwrote or deleted (their raw column values, see :func:`restore`)."""
+
+    count: int = 0
+    stored_ids: list[str] = field(default_factory=list)
+    previous: list[list] = field(default_factory=list)
+    deleted: int = 0
+
+
+def _snapshot_sql(where: str) -> str:
+    cols = ", ".join(SNAPSHOT_COLUMNS)
+    return f"SELECT {cols} FROM {Record._meta.db_table} WHERE data_set_id = %s AND {where}"
+
+
+def _raw_row(row) -> list:
+    """A stored row as JSON-ready values: datetimes as ISO text (SQLite's are text
+    already), the data as its stored JSON text, so it goes back exactly as it was."""
+    return [value.isoformat() if isinstance(value, datetime) else value for value in row]
+
+
+def _as_datetime(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _rows_in_range(data_set: DataSet, start: datetime, end: datetime) -> list[list]:
+    adapt = datetime_adapter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _snapshot_sql("timestamp >= %s AND timestamp <= %s"),
+            [data_set.pk, adapt(start), adapt(end)],
+        )
+        return [_raw_row(r) for r in cursor.fetchall()]
+
+
+def _rows_with_ids(data_set: DataSet, record_ids: list[str]) -> list[list]:
+    rows = []
+    with connection.cursor() as cursor:
+        for at in range(0, len(record_ids), 500):
+            chunk = record_ids[at : at + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(_snapshot_sql(f"record_id IN ({marks})"), [data_set.pk, *chunk])
+            rows.extend(_raw_row(r) for r in cursor.fetchall())
+    return rows
+
+
+def _delete_rows(data_set: DataSet, rows: list[list]) -> None:
+    """Delete the records of snapshot ``rows``, taking them out of the rollups."""
+    ids = [row[0] for row in rows]
+    for at in range(0, len(ids), 500):
+        Record.objects.filter(data_set=data_set, record_id__in=ids[at : at + 500]).delete()
+    if data_set.rollup and rows:
+        delta = rollups.Delta(data_set.dimensions)
+        for row in rows:
+            delta.add(json.loads(row[-1]), periods.day_start(_as_datetime(row[1])), -1)
+        rollups.apply(data_set, delta)
+
+
+def store_replacing(
+    data_set: DataSet,
+    records: Iterable[PreparedRecord],
+    *,
+    now: datetime,
+    replace_range: tuple[datetime, datetime] | None = None,
+    source: str = "upload",
+) -> Replaced:
+    """Store records as :func:`store_records` does, keeping what they replace.
+
+    With ``replace_range`` (first and last timestamp, inclusive) every stored record in
+    that range is deleted first: the records given become the data for those dates. The
+    rows overwritten or deleted are returned, so :func:`restore` can put exactly them
+    back. All of it is one transaction.
+    """
+    result = Replaced()
+    seen: set[str] = set()
+    earliest = latest = None
+    with transaction.atomic():
+        _touch(data_set, now)
+        if replace_range is not None:
+            result.previous = _rows_in_range(data_set, *replace_range)
+            result.deleted = len(result.previous)
+            seen.update(row[0] for row in result.previous)
+            _delete_rows(data_set, result.previous)
+            earliest, latest = replace_range
+            if result.deleted:
+                _audit(data_set, None, "replace", result.deleted, source, now)
+        stored: dict[str, None] = {}
+        for chunk in _chunks(records, STORE_CHUNK, STORE_CHUNK_FIELDS):
+            ids = list(dict.fromkeys(r.record_id for r in chunk))
+            stored.update(dict.fromkeys(ids))
+            fresh = [i for i in ids if i not in seen]
+            result.previous.extend(_rows_with_ids(data_set, fresh))
+            seen.update(fresh)
+            result.count += len(chunk)
+            _store_chunk(data_set, chunk, now)
+            low = min(r.timestamp for r in chunk)
+            high = max(r.timestamp for r in chunk)
+            earliest = low if earliest is None else min(earliest, low)
+            latest = high if latest is None else max(latest, high)
+        result.stored_ids = list(stored)
+        _changed(data_set, earliest, latest, source)
+        _audit(data_set, None, "append", result.count, source, now)
+    return result
+
+
+def restore(
+    data_set: DataSet,
+    *,
+    remove_ids: list[str],
+    previous: list[list],
+    now: datetime,
+    source: str = "upload",
+) -> int:
+    """Undo a :func:`store_replacing`: delete the records it stored (``remove_ids``) and
+    put back, column for column, the ``previous`` rows it overwrote or deleted.
+
+    One transaction. Returns how many records were put back.
+    """
+    adapt = datetime_adapter()
+    with transaction.atomic():
+        _touch(data_set, now)
+        current = _rows_with_ids(data_set, remove_ids)
+        _delete_rows(data_set, current)
+        rows = []
+        for row in previous:
+            values = [_as_datetime(v) if 1 <= i <= 8 else v for i, v in enumerate(row)]
+            values = [adapt(v) if isinstance(v, datetime) else v for v in values]
+            rows.append((data_set.pk, *values))
+        with connection.cursor() as cursor:
+            for at in range(0, len(rows), STORE_CHUNK):
+                cursor.executemany(_upsert_sql(), rows[at : at + STORE_CHUNK])
+        if data_set.rollup and previous:
+            delta = rollups.Delta(data_set.dimensions)
+            for row in previous:
+                delta.add(json.loads(row[-1]), periods.day_start(_as_datetime(row[1])))
+            rollups.apply(data_set, delta)
+        stamps = [_as_datetime(r[1]) for r in current + previous]
+        if stamps:
+            _changed(data_set, min(stamps), max(stamps), source)
+        _audit(data_set, None, "rollback", len(previous), source, now)
+    return len(previous)

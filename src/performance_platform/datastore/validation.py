@@ -229,35 +229,51 @@ def _value_problem(key: str, value: object) -> str | None:
     return f"{key} has an invalid value"
 
 
-def _record_problem(record: dict) -> str | None:
-    """The first problem with one record (the original reported one per record)."""
+def key_problem(key: object) -> str | None:
+    """Why ``key`` cannot be a record's field name, in the write API's words, or None.
+
+    Uploads check a file's header row with it once, rather than once per row.
+    """
+    if not is_valid_key(key):
+        return f"{key} is not a valid key"
+    if key.startswith("_") and key not in INTERNAL_FIELDS:
+        return f"{key} is not a recognised internal field"
+    return None
+
+
+def _field_problem(key: str, value: object) -> str | None:
+    """The problem with one field of a record whose timestamps have been read."""
+    problem = key_problem(key)
+    if problem:
+        return problem
+    if key in TIMESTAMP_FIELDS:
+        return None if isinstance(value, datetime) else f"{key} is not a valid datetime object"
+    if key == "_id":
+        if (
+            not isinstance(value, str)
+            or not value
+            or len(value) > MAX_ID_LENGTH
+            or "\x00" in value
+            or any(ch.isspace() for ch in value)
+        ):
+            shown = value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
+            return f'_id "{shown}" is not a valid id'
+        return None
+    return _value_problem(key, value)
+
+
+MISSING_TIMESTAMP = "_timestamp is required: every record needs the date it refers to"
+
+
+def _record_problem(record: dict) -> tuple[str | None, str] | None:
+    """The first problem with one record (the original reported one per record), with the
+    field it is about (None for a record without ``_timestamp``)."""
     for key, value in record.items():
-        if not is_valid_key(key):
-            return f"{key} is not a valid key"
-        if key.startswith("_") and key not in INTERNAL_FIELDS:
-            return f"{key} is not a recognised internal field"
-        if key in TIMESTAMP_FIELDS:
-            if not isinstance(value, datetime):
-                return f"{key} is not a valid datetime object"
-            continue
-        if key == "_id":
-            if (
-                not isinstance(value, str)
-                or not value
-                or len(value) > MAX_ID_LENGTH
-                or "\x00" in value
-                or any(ch.isspace() for ch in value)
-            ):
-                shown = (
-                    value if not isinstance(value, str) or len(value) <= 80 else value[:80] + "…"
-                )
-                return f'_id "{shown}" is not a valid id'
-            continue
-        problem = _value_problem(key, value)
+        problem = _field_problem(key, value)
         if problem:
-            return problem
+            return key, problem
     if "_timestamp" not in record:
-        return "_timestamp is required: every record needs the date it refers to"
+        return None, MISSING_TIMESTAMP
     return None
 
 
@@ -292,6 +308,107 @@ def too_many_fields(items: list[dict], limit: int | None = None) -> list[str]:
     return messages
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a record is refused, with what a person needs to point at the cell.
+
+    ``message`` is the write API's message (the original's wording). ``stage`` is where
+    the pipeline found it: ``schema``, ``schema_failed`` (the schema itself could not be
+    applied), ``auto_id``, ``timestamp`` or ``record``. ``field`` is the field it is
+    about, when there is one. For a schema problem ``rule`` is the JSON Schema keyword
+    that failed (``type``, ``required``, ``minimum``, ``format``...) and ``expected`` its
+    value in the schema; for a timestamp, ``rule`` is ``format`` or ``date``.
+    """
+
+    stage: str
+    message: str
+    field: str | None = None
+    rule: str | None = None
+    expected: object = None
+    value: object = None
+
+
+def _schema_problems(validator, item: dict) -> list[Problem]:
+    problems = []
+    try:
+        for error in validator.iter_errors(item):
+            field = next((p for p in error.absolute_path if isinstance(p, str)), None)
+            if error.validator == "required" and isinstance(error.instance, dict):
+                # jsonschema names the missing property only in its message.
+                missing = [f for f in error.validator_value if f not in error.instance]
+                field = missing[0] if missing else None
+            problems.append(
+                Problem(
+                    "schema",
+                    error.message,
+                    field,
+                    str(error.validator),
+                    error.validator_value,
+                    error.instance,
+                )
+            )
+    except Exception as exc:  # a schema that fails at run time refuses the record
+        problems.append(
+            Problem("schema_failed", f"the data set's schema could not be applied: {exc}")
+        )
+    return problems
+
+
+def _timestamp_problem(record: dict) -> Problem | None:
+    """Replace the record's timestamp texts by UTC datetimes; the problem with those that
+    cannot be read (one per record: the last bad field's, as the original reported)."""
+    problem = None
+    for field in TIMESTAMP_FIELDS:
+        if field not in record:
+            continue
+        raw = record[field]
+        try:
+            record[field] = parse_timestamp(raw)
+        except TimestampError as exc:
+            if exc.kind == "format":
+                message = _TIMESTAMP_FORMAT_MESSAGE[field]
+            else:
+                message = f"{raw} in the {field} field is not a valid date"
+            problem = Problem("timestamp", message, field, exc.kind, value=raw)
+    return problem
+
+
+def record_checker(*, schema: dict | None, auto_ids: list[str] | None):
+    """A function that checks one record: ``check(record) -> list[Problem]``.
+
+    It normalises ``record`` in place (timestamps read, ``_id`` made from ``auto_ids``)
+    and returns every problem the write API would report for it, in the API's order.
+    :func:`validate_records` is this applied to a batch; uploads apply it row by row, so
+    a spreadsheet is held to exactly the write API's rules and can name each bad cell.
+    """
+    validator = _validator_for(schema) if schema is not None else None
+
+    def check(record: dict) -> list[Problem]:
+        problems = _schema_problems(validator, record) if validator is not None else []
+        # Timestamps are read before the ids are made (so equal instants make equal ids),
+        # but their problems still come after the auto-id one, as the original's did.
+        timestamp = _timestamp_problem(record)
+        if auto_ids:
+            missing = [f for f in auto_ids if f not in record]
+            if missing:
+                message = "The following required id fields are missing: " + ", ".join(missing)
+                problems.append(Problem("auto_id", message, missing[0], "auto_ids", missing))
+            else:
+                record["_id"] = auto_id(record, auto_ids)
+        if timestamp:
+            problems.append(timestamp)
+        found = _record_problem(record)
+        if found:
+            field, message = found
+            problems.append(Problem("record", message, field, value=record.get(field)))
+        return problems
+
+    return check
+
+
+_BATCH_ORDER = {"schema": 0, "schema_failed": 0, "auto_id": 1, "timestamp": 2, "record": 3}
+
+
 def validate_records(
     items: list[dict], *, schema: dict | None, auto_ids: list[str] | None, copy: bool = True
 ) -> tuple[list[dict], list[str]]:
@@ -308,53 +425,26 @@ def validate_records(
     errors: list[str] = too_many_fields(items)
     if errors:
         return [], errors
-    if schema is not None:
-        validator = _validator_for(schema)
-        for item in items:
-            try:
-                errors.extend(e.message for e in validator.iter_errors(item))
-            except Exception as exc:  # a schema that fails at run time refuses the batch
-                errors.append(f"the data set's schema could not be applied: {exc}")
-                break
+    check = record_checker(schema=schema, auto_ids=auto_ids)
     records = [dict(item) for item in items] if copy else items
-    # Timestamps are read before the ids are made (so equal instants make equal ids), but
-    # their messages still come after the auto-id message, as the original's did.
-    timestamp_errors = _read_timestamps(records)
-    if auto_ids:
-        for record in records:
-            missing = [f for f in auto_ids if f not in record]
-            if missing:
-                errors.append("The following required id fields are missing: " + ", ".join(missing))
-                break
-            record["_id"] = auto_id(record, auto_ids)
-    errors.extend(timestamp_errors)
+    found: list[list[str]] = [[], [], [], []]
+    schema_failed = auto_id_reported = False
     for record in records:
-        problem = _record_problem(record)
-        if problem:
-            errors.append(problem)
-    return records, errors
-
-
-def _read_timestamps(records: list[dict]) -> list[str]:
-    """Replace each record's timestamp texts by UTC datetimes; the messages for those
-    that cannot be read (one per record: the last bad field's)."""
-    errors = []
-    for record in records:
-        problem = None
-        for field in TIMESTAMP_FIELDS:
-            if field not in record:
+        for problem in check(record):
+            if problem.stage == "schema_failed":
+                if schema_failed:
+                    continue
+                schema_failed = True
+            elif problem.stage == "schema" and schema_failed:
                 continue
-            raw = record[field]
-            try:
-                record[field] = parse_timestamp(raw)
-            except TimestampError as exc:
-                if exc.kind == "format":
-                    problem = _TIMESTAMP_FORMAT_MESSAGE[field]
-                else:
-                    problem = f"{raw} in the {field} field is not a valid date"
-        if problem:
-            errors.append(problem)
-    return errors
+            elif problem.stage == "auto_id":
+                if auto_id_reported:
+                    continue
+                auto_id_reported = True
+            found[_BATCH_ORDER[problem.stage]].append(problem.message)
+    for messages in found:
+        errors.extend(messages)
+    return records, errors
 
 
 def iso(value: datetime) -> str:
@@ -392,13 +482,17 @@ def prepare_records(
 
 
 __all__ = [
+    "MISSING_TIMESTAMP",
     "PreparedRecord",
+    "Problem",
     "TimestampError",
     "auto_id",
     "canonical_instant",
     "check_auto_ids",
     "check_schema",
     "is_valid_key",
+    "key_problem",
+    "record_checker",
     "max_fields",
     "too_many_fields",
     "parse_timestamp",
