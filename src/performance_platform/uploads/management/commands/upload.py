@@ -3,7 +3,6 @@ spreadsheet from the command line, with the same checks, preview and history as 
 upload pages."""
 
 import os
-import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -95,10 +94,8 @@ class Command(BaseCommand):
             sheet=options["sheet"],
             via="cli",
         )
-        tty = hasattr(self.stdout, "isatty") and self.stdout.isatty()
-        if not tty:
-            tty = getattr(sys.stdout, "isatty", lambda: False)() and self.stdout._out is sys.stdout
-        progress = Progress(self.stdout._out, None, tty=bool(tty))
+        stream = self.stdout._out
+        progress = Progress(stream, None, tty=getattr(stream, "isatty", lambda: False)())
         upload = processing.check(upload, progress=progress)
         progress.end()
         for warning in upload.warnings:
