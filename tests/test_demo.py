@@ -354,3 +354,27 @@ def test_the_demo_has_one_account_per_role_and_a_working_preview_link(client, se
     assert client.get(first).status_code == 404
     assert client.get(again).status_code == 200
     assert PreviewLink.objects.live().filter(dashboard__slug="check-mot-history").count() == 1
+
+
+def test_the_uploaders_data_set_has_an_upload_history_with_a_rollback():
+    """The demo uploader's history: stored, refused with an error, its fix stored, and a
+    wrong week rolled back; the figures stay the demo's own."""
+    from performance_platform.demo.people import load_people
+    from performance_platform.demo.uploads import DATA_SET, load_uploads
+    from performance_platform.uploads.models import Upload
+
+    load_people()
+
+    def figures():
+        rows = Record.objects.filter(data_set__name=DATA_SET).values_list("record_id", "data")
+        # The uploads send the demo's figures again: only when they were sent changes.
+        return sorted((rid, {k: v for k, v in d.items() if k != "_updated_at"}) for rid, d in rows)
+
+    before = figures()
+    assert load_uploads() == 4
+    history = list(Upload.objects.filter(data_set_name=DATA_SET).order_by("created_at", "pk"))
+    assert [u.status for u in history] == ["stored", "invalid", "stored", "rolled_back"]
+    assert history[1].errors[0]["text"].startswith("Row 3, column count: '")
+    assert history[3].rolled_back_by.email == "manager@demo.example"
+    assert all(u.uploaded_by.email == "uploader@demo.example" for u in history)
+    assert figures() == before

@@ -288,6 +288,7 @@ COST_DATA_TYPES = {"per_transaction": "cost-per-transaction", "total_cost": "tot
 COST_CATEGORIES = {"staff": 0.55, "it": 0.27, "accommodation": 0.18}
 
 TRANSFORMS = standard.TRANSFORMS
+SCHEMAS = standard.SCHEMAS
 
 
 def data_types_of(service: dict) -> list[str]:
@@ -307,6 +308,8 @@ def demo_config() -> dict:
             "published": True,
             "raw_queries_allowed": True,
             **DATA_TYPES[data_type],
+            # The schema a new service's data set of the type gets: what uploads check.
+            **({"schema": SCHEMAS[data_type]} if data_type in SCHEMAS else {}),
         }
         for service in SERVICES
         for data_type in data_types_of(service)

@@ -19,6 +19,7 @@ from performance_platform.lib.formatting.dates import period_label
 
 from . import catalogue
 from .change import display
+from .errors import TransformConfigError, TransformError
 from .models import Transform
 from .options import PERIOD_TYPES, effective_query
 from .running import input_data_set, run_transform, transforms_for
@@ -67,6 +68,14 @@ class KPIChange:
         }
 
 
+class KPIError(ValueError):
+    """The change would leave a KPI that cannot be computed (``message`` says why)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class _Undo(Exception):
     """Raised to roll the trial transaction back."""
 
@@ -102,7 +111,8 @@ def kpi_changes(
     """The KPI figures that ``apply`` (a function that writes to ``data_set`` and returns
     the first and last timestamps it touched) would change, by period, latest first.
 
-    ``apply`` runs inside a transaction that is always rolled back.
+    ``apply`` runs inside a transaction that is always rolled back. Raises
+    :class:`KPIError` if a KPI could not be computed from the changed data.
     """
     now = now or timezone.now()
     changes: list[KPIChange] = []
@@ -124,13 +134,18 @@ def kpi_changes(
                 # The first period touched starts up to a period before ``earliest``.
                 start = earliest - timedelta(days=_PERIOD_DAYS.get(period, 7))
                 before = _figures(out, kpi.value_field, start, latest)
-                run_transform(transform, source, earliest, latest, now=now)
+                try:
+                    run_transform(transform, source, earliest, latest, now=now)
+                except (TransformError, TransformConfigError) as exc:
+                    raise KPIError(f"{kpi.title} could not be worked out from it: {exc}")
                 after = _figures(out, kpi.value_field, start, latest)
                 for start in sorted(set(before) | set(after), reverse=True)[:MAX_PERIODS]:
                     old, end = before.get(start, (None, None))
                     new, end_after = after.get(start, (None, None))
                     if old is None and new is None:
                         continue
+                    if old == new and not _overlaps(start, end_after or end, earliest, latest):
+                        continue  # a neighbouring period the change did not reach
                     changes.append(
                         KPIChange(
                             kpi=kpi.key,
@@ -147,3 +162,10 @@ def kpi_changes(
     except _Undo:
         pass
     return changes
+
+
+def _overlaps(start: str, end: str | None, earliest: datetime, latest: datetime) -> bool:
+    """Whether the period [start, end) holds any moment of [earliest, latest]."""
+    first = datetime.fromisoformat(start)
+    last = datetime.fromisoformat(end) if end else first
+    return first <= latest and last > earliest

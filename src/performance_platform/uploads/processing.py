@@ -18,7 +18,7 @@ from performance_platform.accounts import audit
 from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet, Record
 from performance_platform.datastore.validation import finish_record, iso
-from performance_platform.kpis.impact import kpi_changes
+from performance_platform.kpis.impact import KPIError, kpi_changes
 
 from .checking import CellError, Checked, check_rows
 from .models import Upload, UploadFile, UploadSnapshot
@@ -168,9 +168,17 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
             upload.deleted_count = sum(1 for rid in in_range.iterator() if rid not in wanted)
     headers = list(records[0]) if records else []
     headers = [h for h in headers if h != "_id"] + (["_id"] if "_id" in headers else [])
-    changes = kpi_changes(
-        data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now
-    )
+    try:
+        changes = kpi_changes(
+            data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now
+        )
+    except KPIError as exc:
+        # Storing it would break the dashboard's figures: refuse it now, with the reason.
+        upload.errors = [CellError(f"The file cannot be stored: {exc.message}").as_dict()]
+        upload.error_count = 1
+        upload.status = Upload.Status.INVALID
+        upload.save()
+        return upload
     upload.preview = {
         **_preview_rows(records, headers),
         "kpis": [c.as_dict() for c in changes],

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand
 
 from performance_platform.demo.data import load_demo
 from performance_platform.demo.people import load_people, write_banner
+from performance_platform.demo.uploads import load_uploads
+from performance_platform.worker.runner import run_pending
 
 
 class Command(BaseCommand):
@@ -12,6 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         written = load_demo()
         shown = load_people()
+        load_uploads()  # after the people: the uploads are theirs
+        run_pending()  # the transforms the uploads queued (their figures are the demo's)
         write_banner(shown)
         total = sum(written.values())
         if options["verbosity"] >= 1:  # `make run` asks for 0: its last lines are the URLs
