@@ -190,3 +190,22 @@ def test_the_data_set_page_links_to_uploads(client, manager, data_set):
     page = client.get(f"/manage/data-sets/{data_set.name}").content.decode()
     assert f"/manage/data-sets/{data_set.name}/upload" in page
     assert f"/manage/data-sets/{data_set.name}/uploads" in page
+
+
+def test_staff_see_uploads_in_the_django_admin_but_cannot_change_them(
+    client, data_set, django_user_model
+):
+    upload = processing.check(processing.receive(data_set, GOOD, "figures.csv"))
+    staff = django_user_model.objects.create_superuser("staff@example.com", "x")
+    client.force_login(staff)
+    listing = client.get("/admin/uploads/upload/")
+    assert listing.status_code == 200 and "figures.csv" in listing.content.decode()
+    page = client.get(f"/admin/uploads/upload/{upload.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()  # read-only
+    assert client.get("/admin/uploads/upload/add/").status_code == 403
+    assert (
+        client.post(f"/admin/uploads/upload/{upload.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Upload.objects.filter(pk=upload.pk).exists()
