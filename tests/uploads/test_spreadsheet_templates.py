@@ -310,3 +310,15 @@ def test_a_stored_channel_that_looks_like_a_formula_is_escaped_in_the_csv(db):
     body = st.as_csv(st.template_for(ds, today=TODAY)).decode("utf-8-sig")
     assert "'=1+2" in body
     assert "\r\n=1+2" not in body and ",=1+2" not in body
+
+
+def test_channels_too_many_for_a_list_get_the_hint_only(db):
+    ds = _data_set("transactions-by-channel", "monthly")
+    _store(ds, [_month("2026-10-01T00:00:00Z", f"channel_{n}_{'x' * 40}") for n in range(8)])
+    made = st.template_for(ds, today=TODAY)
+    assert len(",".join(made.columns["channel"].choices)) > 255
+    with zipfile.ZipFile(io.BytesIO(st.as_xlsx(made))) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count("<dataValidation ") == 4
+    assert 'type="list"' in sheet  # the period's list is still there
+    assert sheet.count('type="list"') == 1

@@ -353,6 +353,11 @@ _DATE_FORMAT = 'yyyy-mm-dd"T"hh:mm:ss"+00:00"'
 def _validation(rule: ColumnRule, header: str) -> dict | None:
     prompt = {"input_title": header[:32], "input_message": rule.hint[:255]}
     if rule.kind in ("period", "choice"):
+        listed = ",".join(rule.choices)
+        if len(listed) > 255 or any("," in c or '"' in c for c in rule.choices):
+            # Excel's list of choices holds 255 characters, and no commas or quotes:
+            # longer lists get the hint only.
+            return {"validate": "any", **prompt}
         return {
             "validate": "list",
             "source": list(rule.choices),
