@@ -209,3 +209,47 @@ def test_staff_see_uploads_in_the_django_admin_but_cannot_change_them(
         == 403
     )
     assert Upload.objects.filter(pk=upload.pk).exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_as_it_streams_in(
+    client, uploader, data_set, settings
+):
+    settings.UPLOAD_MAX_BYTES = 1000
+    client.force_login(uploader)
+    big = csv_file(HEADER, *["2026-09-01,month,digital,1"] * 100)
+    assert len(big) > 1000
+    response = post_file(client, data_set, big)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "govuk-error-summary" in text
+    assert "files can be at most 1000 bytes" in text
+    assert Upload.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("figures.xlsx", GOOD, "XLSX"),
+        ("figures.exe", b"MZ\x90\x00" + b"\x00" * 100, "figures.exe"),
+        ("bomb.xlsx", None, "expands to far more data"),
+    ],
+)
+def test_hostile_files_get_a_clear_message_and_store_nothing(
+    client, uploader, data_set, name, content, message
+):
+    if content is None:  # a zip whose one entry inflates 1,000-fold
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", b"<Types/>")
+            archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * 50_000_000)
+        content = buffer.getvalue()
+    client.force_login(uploader)
+    response = post_file(client, data_set, content, name=name)
+    page = client.get(response["Location"]) if response.status_code == 302 else response
+    assert page.status_code in (400, 422)
+    assert message.lower() in page.content.decode().lower()
+    assert Record.objects.filter(data_set=data_set).count() == 0
