@@ -502,13 +502,16 @@ def _header(cells: list[object], number: int) -> tuple[list[str], list[str | Non
                 "each column its own name."
             )
         keys.append(name or None)
+    # A sheet's rows are as wide as its widest row: blank header cells at the end are not
+    # columns, so values under them are extra values.
+    while keys and keys[-1] is None and (len(keys) - 1) not in comments:
+        keys.pop()
     return [k for k in keys if k is not None], keys, comments
 
 
 def _rows(
     raw: Iterable[tuple[int, list[object]]],
     max_rows: int,
-    errors: dict[tuple[int, int], str] | None = None,
     column_offset: int = 0,
 ) -> tuple[list[str], Iterator[Row]]:
     """Turn (row number, typed cells) into the header and a generator of rows."""
@@ -559,14 +562,6 @@ def _rows(
                     _error(problems, key, index, column_offset, value.strip())
                     if key is not None:
                         values[key] = None
-            if errors:
-                for index in range(len(cells)):
-                    code = errors.get((number - 1, index + column_offset))
-                    if code is not None and index not in comments:
-                        key = keys[index] if index < width else None
-                        _error(problems, key, index, column_offset, code)
-                        if key is not None:
-                            values[key] = None
             extra = [i for i in range(width, len(cells)) if cells[i] is not None]
             if extra:
                 problems.append(
@@ -678,15 +673,25 @@ def _open_workbook(
         raise FileRefused(damaged) from exc
     # iter_rows starts at the sheet's first row but at its first used column.
     offset = start[1] if start else 0
+    errors_by_row: dict[int, dict[int, str]] = {}
+    for (row_index, column), code in error_cells.items():
+        errors_by_row.setdefault(row_index, {})[column] = code
 
     def raw() -> Iterator[tuple[int, list[object]]]:
         try:
             for index, row in enumerate(cells):
-                yield index + 1, [_spreadsheet_value(v) for v in row]
+                typed = [_spreadsheet_value(v) for v in row]
+                if index in errors_by_row:
+                    # calamine reads an error cell as empty; put its code back, so it is
+                    # reported like an error typed as text (and its row is not "empty").
+                    for column, code in errors_by_row[index].items():
+                        if 0 <= column - offset < len(typed):
+                            typed[column - offset] = code
+                yield index + 1, typed
         except Exception as exc:
             raise FileRefused(damaged) from exc
 
-    headers, rows = _rows(raw(), max_rows, error_cells, offset)
+    headers, rows = _rows(raw(), max_rows, offset)
     return Table(kind, chosen, headers, [], rows)
 
 
