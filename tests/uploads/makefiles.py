@@ -134,7 +134,7 @@ def rezip(data: bytes, *, add: dict[str, bytes] | None = None, replace=None) -> 
             content = src.read(info)
             if replace is not None:
                 content = replace(info.filename, content)
-            dst.writestr(info, content, zipfile.ZIP_DEFLATED)
+            dst.writestr(info, content)
         for name, content in (add or {}).items():
             dst.writestr(name, content, zipfile.ZIP_DEFLATED)
     return out.getvalue()

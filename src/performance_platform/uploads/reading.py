@@ -239,7 +239,10 @@ def _check_ole(data: bytes, filename: str) -> None:
         )
     if _ole_has(data, "_VBA_PROJECT_CUR") or _ole_has(data, "_VBA_PROJECT"):
         raise _macros()
-    if not (_ole_has(data, "Workbook") or _ole_has(data, "Book")):
+    other = ("WordDocument", "PowerPoint Document", "VisioDocument", "Contents")
+    if not (_ole_has(data, "Workbook") or _ole_has(data, "Book")) and any(
+        _ole_has(data, name) for name in other
+    ):
         raise FileRefused(
             f"The file's name ends in {_extension(filename) or '(nothing)'}, but it is "
             "another kind of Office document, not a spreadsheet. Choose the spreadsheet "
@@ -669,7 +672,9 @@ def _open_workbook(
             "The file is protected with a password, so it cannot be read. Remove the "
             "password and upload it again."
         ) from exc
-    except Exception as exc:  # calamine raises its own errors, and panics as others
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's errors, and its Rust panics (BaseException)
         raise FileRefused(damaged) from exc
     # iter_rows starts at the sheet's first row but at its first used column.
     offset = start[1] if start else 0
@@ -688,7 +693,9 @@ def _open_workbook(
                         if 0 <= column - offset < len(typed):
                             typed[column - offset] = code
                 yield index + 1, typed
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # a Rust panic is a BaseException
             raise FileRefused(damaged) from exc
 
     headers, rows = _rows(raw(), max_rows, offset)
