@@ -9,7 +9,7 @@ import pytest
 
 from performance_platform.uploads.reading import FileRefused, open_table
 
-from .makefiles import ods, xls, xlsx
+from .makefiles import ods, rezip, xls, xlsx
 
 HEADER = ["_timestamp", "period", "channel", "count"]
 ROW = ["2025-03-01T00:00:00+00:00", "month", "digital", 120]
@@ -364,6 +364,47 @@ def test_error_cells_on_a_named_sheet_are_found_there():
     assert rows[0].problems == [("count", "the cell holds a spreadsheet error (#N/A)")]
     table, rows = read(data, "f.xlsx", sheet="Intro")
     assert rows[0].problems == []
+
+
+def test_error_cells_are_found_across_the_sheets_chunks():
+    # About 2.4 MB of sheet XML, scanned 1 MB at a time: every error is found.
+    def build(book, page):
+        for row in range(1, 30001):
+            page.write_formula(row, 0, "=NA()", None, "#N/A")
+
+    _, rows = read(xlsx([["count"]], build=build), "f.xlsx")
+    assert len(rows) == 30000
+    assert all(r.problems == [("count", "the cell holds a spreadsheet error (#N/A)")] for r in rows)
+
+
+def test_ods_error_cells_are_a_warning_about_the_file():
+    # LibreOffice writes an error's text, which calamine reads as empty.
+    data = ods([["count"], [1]])
+    error = (
+        '<table:table-cell table:formula="of:=NA()" office:string-value="" '
+        'calcext:value-type="error"><text:p>#N/A</text:p></table:table-cell>'
+    )
+    data = rezip(
+        data,
+        replace=lambda name, content: (
+            content.replace(
+                b"</table:table-row></table:table>",
+                error.encode() + b"</table:table-row></table:table>",
+            ).replace(
+                b"<office:document-content ",
+                b'<office:document-content xmlns:calcext="urn:org:documentfoundation:names:'
+                b'experimental:calc:xmlns:calcext:1.0" ',
+            )
+            if name == "content.xml"
+            else content
+        ),
+    )
+    table, rows = read(data, "f.ods")
+    assert table.warnings == [
+        "Some cells hold spreadsheet errors (such as #N/A): they were read as empty. "
+        "Check the preview, or fix the formulas and upload the file again."
+    ]
+    assert values(rows) == [{"count": 1}]
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "ods"])

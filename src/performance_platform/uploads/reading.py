@@ -29,6 +29,7 @@ whatever it was saved as):
 
 import codecs
 import csv
+import functools
 import html
 import io
 import math
@@ -65,6 +66,7 @@ SPREADSHEET_ERRORS = frozenset(
 _INT = re.compile(r"-?[0-9]+", re.ASCII)
 _FLOAT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
+_NUMBER_START = frozenset("0123456789-.")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 # Magic numbers of things people upload by mistake, so the message can say what it is.
@@ -197,14 +199,21 @@ def open_table(
     kind = detect_format(data[:8192], filename)
     if kind == "csv":
         return _open_csv(data, max_rows)
+    warnings: list[str] = []
     if kind == "xlsx":
         error_cells = _check_ooxml(data, sheet)
     elif kind == "ods":
-        _check_ods(data)
         error_cells = {}
+        if _check_ods(data):
+            warnings.append(
+                "Some cells hold spreadsheet errors (such as #N/A): they were read as empty. "
+                "Check the preview, or fix the formulas and upload the file again."
+            )
     else:
         error_cells = {}
-    return _open_workbook(data, kind, sheet, max_rows, error_cells)
+    table = _open_workbook(data, kind, sheet, max_rows, error_cells)
+    table.warnings.extend(warnings)
+    return table
 
 
 def _read_all(source) -> bytes:
@@ -284,12 +293,15 @@ def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
     return archive
 
 
-def _verify_zip(archive: zipfile.ZipFile, kind: str, scan: str | None) -> bytes:
+def _verify_zip(
+    archive: zipfile.ZipFile, kind: str, scan: str | None
+) -> dict[tuple[int, int], str]:
     """Decompress every entry once, counting the real bytes (a zip's sizes can lie), checking
-    each one's CRC, and refusing nested zips. Returns the entry ``scan`` in full, if named
-    (it is a worksheet, at most MAX_UNZIPPED_BYTES)."""
+    each one's CRC, and refusing nested zips. Returns the error cells of the worksheet
+    ``scan``, if named, found as it streams past (it is never held whole)."""
     total = 0
-    wanted = bytearray()
+    found: dict[tuple[int, int], str] = {}
+    carry = b""
     damaged = FileRefused(_DAMAGED.format(kind=_a(_NAMES[kind])))
     try:
         for entry in archive.infolist():
@@ -313,7 +325,11 @@ def _verify_zip(archive: zipfile.ZipFile, kind: str, scan: str | None) -> bytes:
                             "and upload that."
                         )
                     if entry.filename == scan:
-                        wanted += chunk
+                        # Overlap the chunks, so a cell split between two is still seen.
+                        window = carry + chunk
+                        if b't="e"' in window:
+                            found.update(_error_cells(window))
+                        carry = window[-_ERROR_CELL_SPAN:]
     except FileRefused:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
@@ -321,7 +337,7 @@ def _verify_zip(archive: zipfile.ZipFile, kind: str, scan: str | None) -> bytes:
         raise damaged from exc
     except Exception as exc:  # zlib.error and friends: a damaged member
         raise damaged from exc
-    return bytes(wanted)
+    return found
 
 
 def _check_ooxml(data: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
@@ -347,8 +363,7 @@ def _check_ooxml(data: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
             "Choose the spreadsheet itself, saved as .xlsx, .ods, .xls or .csv."
         )
     sheet_path = _sheet_part(archive, names, sheet)
-    content = _verify_zip(archive, "xlsx", sheet_path)
-    return _error_cells(content) if b't="e"' in content else {}
+    return _verify_zip(archive, "xlsx", sheet_path)
 
 
 _TAG = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\s([^>]*)>")
@@ -387,6 +402,8 @@ def _sheet_part(archive: zipfile.ZipFile, names: dict[str, str], sheet: str | No
     return None
 
 
+#: Longest error cell the scan finds (a formula of up to 4 KB between its tags).
+_ERROR_CELL_SPAN = 8192
 _ERROR_CELL = re.compile(
     rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).){0,4096}?'
     rb"<v>([^<]{1,32})</v>",
@@ -415,7 +432,10 @@ def _error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-def _check_ods(data: bytes) -> None:
+def _check_ods(data: bytes) -> bool:
+    """Check an ODS zip (bomb, macros, password, nested files); whether it has error cells
+    (calamine reads them as empty, and finding their row means reading the XML's repeats,
+    so they are a warning about the file rather than a problem on a row)."""
     archive = _open_zip(data, "ods")
     names = set(archive.namelist())
     if any(n.startswith(("Basic/", "Scripts/")) for n in names):
@@ -435,6 +455,16 @@ def _check_ods(data: bytes) -> None:
     if b'full-path="Basic/' in manifest or b'full-path="Scripts/' in manifest:
         raise _macros()
     _verify_zip(archive, "ods", None)
+    try:
+        with archive.open("content.xml") as content:
+            carry = b""
+            while chunk := content.read(1024 * 1024):
+                if b'value-type="error"' in carry + chunk:
+                    return True
+                carry = chunk[-32:]
+    except Exception:  # no content.xml: calamine says the file is damaged
+        return False
+    return False
 
 
 # ---------------------------------------------------------------- cells
@@ -446,6 +476,8 @@ def type_text(text: str) -> object:
     stripped = text.strip()
     if not stripped:
         return None
+    if stripped[0] not in _NUMBER_START:  # most text: no regex needed
+        return stripped if stripped in SPREADSHEET_ERRORS else text
     if len(stripped) < 400:  # numbers are short; a long cell is text, and skips the regexes
         if _INT.fullmatch(stripped):
             return int(stripped)
@@ -457,24 +489,31 @@ def type_text(text: str) -> object:
 
 
 def _spreadsheet_value(value: object) -> object:
-    if isinstance(value, str):
+    kind = type(value)  # exact types first: this runs for every cell
+    if kind is str:
         return type_text(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
+    if kind is float:
         if value.is_integer() and abs(value) < 2**53:
             return int(value)
         return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        stamp = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return stamp.isoformat()
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC).isoformat()
+    if kind is bool or kind is int:
+        return value
+    if isinstance(value, datetime | date):
+        return _utc_iso(value)
     if isinstance(value, time):
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_iso(value: date) -> str:
+    # Cached: a file's dates repeat (a row per channel for each period).
+    if isinstance(value, datetime):
+        stamp = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return stamp.isoformat()
+    return datetime(value.year, value.month, value.day, tzinfo=UTC).isoformat()
 
 
 def _column_letter(index: int) -> str:
@@ -533,6 +572,7 @@ def _rows(
     def generate() -> Iterator[Row]:
         count = 0
         width = len(keys)
+        plain = None not in keys
         for number, cells in source:
             if _skippable(cells):
                 continue
@@ -542,29 +582,14 @@ def _rows(
                     f"The file has more than {max_rows:,} rows: at most {max_rows:,} rows "
                     "can be uploaded at once. Split it into smaller files."
                 )
-            values: dict[str, object] = {}
             problems: list[tuple[str | None, str]] = []
-            for index, key in enumerate(keys):
-                value = cells[index] if index < len(cells) else None
-                if key is not None:
-                    values[key] = value
-                elif value is not None and index not in comments:
-                    problems.append(
-                        (
-                            None,
-                            f"Row {number} has a value in column "
-                            f"{_column_letter(index + column_offset)}, but that column has "
-                            "no name in the header row",
-                        )
-                    )
-                if (
-                    isinstance(value, str)
-                    and index not in comments
-                    and value.strip() in SPREADSHEET_ERRORS
-                ):
-                    _error(problems, key, index, column_offset, value.strip())
-                    if key is not None:
-                        values[key] = None
+            if plain and SPREADSHEET_ERRORS.isdisjoint(cells):
+                # The common row: every column named, no error cells (checked in C).
+                values = dict(zip(keys, cells, strict=False))
+                if len(cells) < width:
+                    values.update(dict.fromkeys(keys[len(cells) :]))
+            else:
+                values = _slow_values(cells, keys, comments, number, column_offset, problems)
             extra = [i for i in range(width, len(cells)) if cells[i] is not None]
             if extra:
                 problems.append(
@@ -579,6 +604,29 @@ def _rows(
     return headers, generate()
 
 
+def _slow_values(cells, keys, comments, number, column_offset, problems) -> dict[str, object]:
+    """A row's values when it has blank or comment columns, or error cells."""
+    values: dict[str, object] = {}
+    for index, key in enumerate(keys):
+        value = cells[index] if index < len(cells) else None
+        if key is not None:
+            values[key] = value
+        elif value is not None and index not in comments:
+            problems.append(
+                (
+                    None,
+                    f"Row {number} has a value in column "
+                    f"{_column_letter(index + column_offset)}, but that column has "
+                    "no name in the header row",
+                )
+            )
+        if index not in comments and value in SPREADSHEET_ERRORS:
+            _error(problems, key, index, column_offset, value)
+            if key is not None:
+                values[key] = None
+    return values
+
+
 def _error(problems, key, index, offset, code) -> None:
     where = key if key is not None else None
     place = "" if key is not None else f"column {_column_letter(index + offset)}: "
@@ -589,9 +637,9 @@ def _skippable(cells: list[object]) -> bool:
     """Rows with no values, and comment rows (first cell starting with ``#``, unless it is
     a spreadsheet error such as ``#N/A``, which is reported instead)."""
     first = cells[0] if cells else None
-    if isinstance(first, str) and first.lstrip().startswith("#"):
+    if type(first) is str and first.lstrip().startswith("#"):
         return first.strip() not in SPREADSHEET_ERRORS
-    return all(c is None for c in cells)
+    return cells.count(None) == len(cells)
 
 
 # ---------------------------------------------------------------- CSV
