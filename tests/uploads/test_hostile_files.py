@@ -314,6 +314,18 @@ def test_an_encrypted_xlsx_is_refused():
     assert refused(data, "data.xls") == PASSWORD
 
 
+def test_the_extension_is_checked_before_the_content():
+    assert refused(encrypted_xlsx(ROWS), "data.xlsm").startswith("Files ending .xlsm cannot")
+    assert refused(b"", "data.numbers").startswith("Files ending .numbers cannot")
+
+
+def test_an_xls_named_csv_is_refused():
+    assert refused(xls(ROWS), "data.csv") == (
+        "The file's name ends in .csv, but it holds an XLS spreadsheet, not a CSV file. "
+        "Save it again as CSV, or rename it to end in .xls."
+    )
+
+
 def test_an_encrypted_ods_is_refused():
     manifest = (
         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'

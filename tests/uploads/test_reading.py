@@ -260,6 +260,20 @@ def test_csv_of_only_whitespace_is_empty():
     assert refused(b" \r\n\r\n", "f.csv").startswith("The file is empty.")
 
 
+def test_csv_with_a_cell_too_long_for_the_csv_reader_is_refused():
+    data = b"a,b\n1,2\n3," + b"x" * 200_000 + b"\n"
+    table = open_table(io.BytesIO(data), "f.csv")
+    rows = table.rows
+    assert next(rows).values == {"a": 1, "b": 2}
+    with pytest.raises(FileRefused) as caught:
+        next(rows)
+    assert caught.value.message == (
+        "The file could not be read as CSV at line 3: a cell there is too long, or has a "
+        "quote that is not closed. Check that line, save the file again as "
+        "\u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
+    )
+
+
 def test_csv_hash_that_is_a_spreadsheet_error_is_reported_not_skipped():
     _, rows = read(b"count,channel\n#N/A,digital\n", "f.csv")
     assert rows[0].problems == [("count", "the cell holds a spreadsheet error (#N/A)")]

@@ -82,6 +82,14 @@ _OTHER_MAGIC = [
     (b"\x1f\x8b", "a gzip archive"),
     (b"{\\rtf", "a Word (RTF) document"),
 ]
+_BOMB = (
+    "The file expands to far more data than a spreadsheet of its size should, so it was "
+    "not opened. Save the spreadsheet again and upload that."
+)
+_NESTED = (
+    "The file contains another file packed inside it (an embedded workbook or archive), "
+    "which is not accepted. Copy the data into a plain spreadsheet and upload that."
+)
 _NAMES = {"csv": "CSV", "xlsx": "XLSX", "xls": "XLS", "ods": "ODS"}
 _DAMAGED = (
     "The file could not be read as {kind} spreadsheet: it may be damaged. "
@@ -134,13 +142,7 @@ def detect_format(head: bytes, filename: str) -> str:
     ext = _extension(filename)
     if not head:
         raise FileRefused("The file is empty. Choose a file that has a header row and data.")
-    if ext not in EXTENSIONS:
-        shown = f"ending {ext}" if ext else "without an extension such as .csv"
-        raise FileRefused(
-            f"Files {shown} cannot be uploaded. Save the spreadsheet as .xlsx, .ods, .xls "
-            "or .csv (without macros) and upload that."
-        )
-    expected = EXTENSIONS[ext]
+    expected = _expected_format(filename)
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
             raise FileRefused(
@@ -175,6 +177,18 @@ def detect_format(head: bytes, filename: str) -> str:
     return actual
 
 
+def _expected_format(filename: str) -> str:
+    """The format the file's extension promises; refused if this does not read it."""
+    ext = _extension(filename)
+    if ext not in EXTENSIONS:
+        shown = f"ending {ext}" if ext else "without an extension such as .csv"
+        raise FileRefused(
+            f"Files {shown} cannot be uploaded. Save the spreadsheet as .xlsx, .ods, .xls "
+            "or .csv (without macros) and upload that."
+        )
+    return EXTENSIONS[ext]
+
+
 def _looks_binary(head: bytes) -> bool:
     # Text never holds NUL or most C0 control characters; Windows-1252 and UTF-8 don't either.
     sample = head[:8192]
@@ -193,6 +207,7 @@ def open_table(
     the rows are read)."""
     if max_rows is None:
         max_rows = settings.UPLOAD_MAX_ROWS
+    _expected_format(filename)
     data = _read_all(source)
     if data.startswith(_OLE_MAGIC):
         _check_ole(data, filename)
@@ -248,7 +263,7 @@ def _check_ole(data: bytes, filename: str) -> None:
         )
     if _ole_has(data, "_VBA_PROJECT_CUR") or _ole_has(data, "_VBA_PROJECT"):
         raise _macros()
-    other = ("WordDocument", "PowerPoint Document", "VisioDocument", "Contents")
+    other = ("WordDocument", "PowerPoint Document", "VisioDocument")
     if not (_ole_has(data, "Workbook") or _ole_has(data, "Book")) and any(
         _ole_has(data, name) for name in other
     ):
@@ -270,12 +285,9 @@ def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # BadZipFile, but also NotImplementedError, ValueError, ...
         raise FileRefused(_DAMAGED.format(kind=_a(_NAMES[kind]))) from exc
-    bomb = FileRefused(
-        "The file expands to far more data than a spreadsheet of its size should, so it "
-        "was not opened. Save the spreadsheet again and upload that."
-    )
+    bomb = FileRefused(_BOMB)
     if len(entries) > MAX_ZIP_ENTRIES:
         raise bomb
     declared = sum(e.file_size for e in entries)
@@ -285,11 +297,7 @@ def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
         raise bomb
     for entry in entries:
         if entry.filename.lower().endswith((".zip", ".xlsx", ".xlsm", ".ods", ".jar", ".docx")):
-            raise FileRefused(
-                "The file contains another file packed inside it (an embedded workbook or "
-                "archive), which is not accepted. Copy the data into a plain spreadsheet "
-                "and upload that."
-            )
+            raise FileRefused(_NESTED)
     return archive
 
 
@@ -311,19 +319,11 @@ def _verify_zip(
                 first = True
                 while chunk := member.read(1024 * 1024):
                     if first and chunk.startswith(b"PK\x03\x04"):
-                        raise FileRefused(
-                            "The file contains another file packed inside it (an embedded "
-                            "workbook or archive), which is not accepted. Copy the data "
-                            "into a plain spreadsheet and upload that."
-                        )
+                        raise FileRefused(_NESTED)
                     first = False
                     total += len(chunk)
                     if total > MAX_UNZIPPED_BYTES:
-                        raise FileRefused(
-                            "The file expands to far more data than a spreadsheet of its "
-                            "size should, so it was not opened. Save the spreadsheet again "
-                            "and upload that."
-                        )
+                        raise FileRefused(_BOMB)
                     if entry.filename == scan:
                         # Overlap the chunks, so a cell split between two is still seen.
                         window = carry + chunk
@@ -332,10 +332,7 @@ def _verify_zip(
                         carry = window[-_ERROR_CELL_SPAN:]
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        # zlib.error is an Exception subclass raised for a broken deflate stream.
-        raise damaged from exc
-    except Exception as exc:  # zlib.error and friends: a damaged member
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, NotImplementedError, ...
         raise damaged from exc
     return found
 
@@ -645,41 +642,44 @@ def _skippable(cells: list[object]) -> bool:
 # ---------------------------------------------------------------- CSV
 
 
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise FileRefused(
-            "The file's characters could not be read: it is not UTF-8 or Windows-1252 text. "
-            "Save it again as \u201cCSV UTF-8 (comma delimited)\u201d and upload that."
-        ) from exc
-    return text, [
-        "The file was not UTF-8: it was read as Windows-1252. Check that characters such as "
-        "\u00a3 and \u00e9 look right in the preview."
-    ]
+def _encoding(data: bytes) -> tuple[str, list[str]]:
+    """The CSV's encoding (UTF-8, with or without a BOM, else Windows-1252 with a warning),
+    refusing a file that is neither, or holds no text."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            # Decoded whole once to check it (and dropped); the rows decode as they stream.
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not text.strip():
+            raise FileRefused("The file is empty. Choose a file that has a header row and data.")
+        if encoding == "utf-8-sig":
+            return encoding, []
+        return encoding, [
+            "The file was not UTF-8: it was read as Windows-1252. Check that characters "
+            "such as \u00a3 and \u00e9 look right in the preview."
+        ]
+    raise FileRefused(
+        "The file's characters could not be read: it is not UTF-8 or Windows-1252 text. "
+        "Save it again as \u201cCSV UTF-8 (comma delimited)\u201d and upload that."
+    )
 
 
 def _open_csv(data: bytes, max_rows: int) -> Table:
-    text, warnings = _decode(data)
-    if not text.strip():
-        raise FileRefused("The file is empty. Choose a file that has a header row and data.")
+    encoding, warnings = _encoding(data)
 
     def raw() -> Iterator[tuple[int, list[object]]]:
         # newline="" lets csv see CR, LF and CRLF line ends, and newlines inside quotes.
-        reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        reader = csv.reader(text, strict=False)
         try:
             for number, cells in enumerate(reader, start=1):
                 yield number, [type_text(c) for c in cells]
         except csv.Error as exc:
             raise FileRefused(
-                f"The file could not be read as CSV after row {reader.line_num}: {exc}. "
-                "Save it again as \u201cCSV UTF-8 (comma delimited)\u201d."
+                f"The file could not be read as CSV at line {reader.line_num}: a cell there "
+                "is too long, or has a quote that is not closed. Check that line, save the "
+                "file again as \u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
             ) from exc
 
     headers, rows = _rows(raw(), max_rows)
