@@ -527,3 +527,11 @@ def test_too_big_is_none_for_a_file_within_the_limit(settings):
     limits.install(request)
     assert limits.too_big(request) is None
     assert request.FILES["file"].read().startswith(b"a\n1\n")
+
+
+def test_install_after_the_body_was_read_is_an_error(settings):
+    meta, body = _multipart(1024)
+    request = RequestFactory().generic("POST", "/upload", body, content_type=MULTIPART_CONTENT)
+    request.POST  # noqa: B018 - reads the body
+    with pytest.raises(RuntimeError, match="before request.POST"):
+        limits.install(request)

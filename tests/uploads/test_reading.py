@@ -6,6 +6,7 @@ import io
 from datetime import date, datetime
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from performance_platform.uploads.reading import FileRefused, open_table
 
@@ -437,6 +438,26 @@ def test_first_sheet_by_default_and_the_second_is_ignored(kind):
     table, rows = read(data, f"f.{kind}")
     assert table.sheet == "Data"
     assert values(rows) == [{"a": 1}]
+
+
+def test_a_chart_sheet_first_is_passed_over_for_the_first_worksheet():
+    def build(book, page):
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"values": "=Data!$A$2:$A$3"})
+        book.add_chartsheet("Chart").set_chart(chart)
+        book.worksheets_objs.insert(0, book.worksheets_objs.pop())  # the chart sheet first
+
+    def error(book, page):
+        page.write_formula("B3", "=NA()", None, "#N/A")
+        build(book, page)
+
+    data = xlsx([["n", "m"], [1, 2], [3]], sheet="Data", build=error)
+    assert CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names == ["Chart", "Data"]
+    table, rows = read(data, "f.xlsx")
+    assert table.sheet == "Data"
+    assert values(rows) == [{"n": 1, "m": 2}, {"n": 3, "m": None}]
+    # The error cells come from the same sheet.
+    assert rows[1].problems == [("m", "the cell holds a spreadsheet error (#N/A)")]
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])

@@ -82,6 +82,9 @@ def refusal(size: int, limit: int | None = None) -> str:
 def install(request) -> None:
     """Put the size-limiting handler first on the request's upload handlers. Call it
     before anything reads ``request.POST`` or ``request.FILES``."""
+    if "_files" in request.__dict__:
+        # Too late: the body has been read without the limit (a programming error).
+        raise RuntimeError("limits.install() must run before request.POST or FILES is read")
     request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
 
 

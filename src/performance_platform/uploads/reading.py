@@ -387,12 +387,15 @@ def _sheet_part(archive: zipfile.ZipFile, names: dict[str, str], sheet: str | No
         rels = archive.read(rels_name) if rels_name else b""
     except Exception:
         return None  # calamine will say whether the workbook can be read
-    rid = next(
-        (t.get("rid") for t in _tags(book, b"sheet") if sheet is None or t.get("name") == sheet),
-        None,
-    )
-    for rel in _tags(rels, b"Relationship"):
-        if rid is not None and rel.get("Id") == rid:
+    targets = {rel.get("Id"): rel for rel in _tags(rels, b"Relationship")}
+    for entry in _tags(book, b"sheet"):
+        rel = targets.get(entry.get("rid"))
+        if rel is None:
+            continue
+        # By default the first worksheet, as the reading does (a chart sheet has no rows).
+        if sheet is None and not rel.get("Type", "").endswith("/worksheet"):
+            continue
+        if sheet is None or entry.get("name") == sheet:
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             return names.get(posixpath.normpath(path).lower())
@@ -709,7 +712,11 @@ def _open_workbook(
             raise FileRefused(
                 f"The file has no sheet named \u2018{sheet}\u2019. Its sheets are: {listed}."
             )
-        chosen = sheet if sheet is not None else names[0]
+        # The first worksheet by default: a chart (or dialog, macro) sheet has no rows.
+        worksheets = [
+            m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        chosen = sheet if sheet is not None else (worksheets or names)[0]
         worksheet = book.get_sheet_by_name(chosen)
         start = worksheet.start
         cells = worksheet.iter_rows()
