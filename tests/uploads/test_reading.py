@@ -440,6 +440,23 @@ def test_first_sheet_by_default_and_the_second_is_ignored(kind):
     assert values(rows) == [{"a": 1}]
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_a_sheet_name_typed_in_another_case_is_found(kind):
+    data = MAKERS[kind]([["a"], [1]], sheet="Intro", more={"Q1 Data ": [["b"], [2]]})
+    table, rows = read(data, f"f.{kind}", sheet="q1 data")
+    assert table.sheet == "Q1 Data "
+    assert values(rows) == [{"b": 2}]
+
+
+def test_an_exact_sheet_name_wins_over_a_loose_match():
+    # Excel refuses names that differ only in case; an ODS made elsewhere may have them.
+    data = ods([["a"], [1]], sheet="data", more={"Data": [["b"], [2]]})
+    table, rows = read(data, "f.ods", sheet="Data")
+    assert values(rows) == [{"b": 2}]
+    # Two loose matches and no exact one: which was meant is not known.
+    assert refused(data, "f.ods", sheet="DATA").startswith("The file has no sheet named")
+
+
 def test_a_chart_sheet_first_is_passed_over_for_the_first_worksheet():
     def build(book, page):
         chart = book.add_chart({"type": "column"})
@@ -472,8 +489,8 @@ def test_a_named_sheet(kind):
 @pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
 def test_an_unknown_sheet_is_refused_listing_the_sheets(kind):
     data = MAKERS[kind]([["a"], [1]], sheet="Intro", more={"Data": [["b"], [2]]})
-    assert refused(data, f"f.{kind}", sheet="data") == (
-        "The file has no sheet named \u2018data\u2019. Its sheets are: "
+    assert refused(data, f"f.{kind}", sheet="Summary") == (
+        "The file has no sheet named \u2018Summary\u2019. Its sheets are: "
         "\u2018Intro\u2019, \u2018Data\u2019."
     )
 

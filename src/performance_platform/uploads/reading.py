@@ -24,7 +24,11 @@ whatever it was saved as):
 - Spreadsheet numbers that are whole become ints; date cells become UTC ISO datetimes
   (``2025-03-01T00:00:00+00:00``); booleans stay booleans; formulas give their cached
   values; a merged area's value is in its top-left cell only; error cells (``#N/A``) are
-  a problem on their row, naming the column.
+  a problem on their row, naming the column. (calamine reads error cells as empty, so for
+  XLSX they are found in the sheet's XML as it is checked; an ODS with error cells gets a
+  warning about the file; in an XLS they read as empty, and the schema checks see a gap.)
+- The first worksheet is read, or the one named (exactly, else the one whose name matches
+  ignoring case and surrounding spaces, as people type it into the form).
 """
 
 import codecs
@@ -388,7 +392,10 @@ def _sheet_part(archive: zipfile.ZipFile, names: dict[str, str], sheet: str | No
     except Exception:
         return None  # calamine will say whether the workbook can be read
     targets = {rel.get("Id"): rel for rel in _tags(rels, b"Relationship")}
-    for entry in _tags(book, b"sheet"):
+    entries = list(_tags(book, b"sheet"))
+    if sheet is not None:
+        sheet = match_sheet(sheet, [e.get("name", "") for e in entries])
+    for entry in entries:
         rel = targets.get(entry.get("rid"))
         if rel is None:
             continue
@@ -430,6 +437,15 @@ def _error_cells(xml: bytes) -> dict[tuple[int, int], str]:
             col, row, value = match.groups()
             found[(int(row) - 1, _column_index(col))] = value.decode("utf-8", "replace")
     return found
+
+
+def match_sheet(wanted: str, names: list[str]) -> str | None:
+    """The sheet called ``wanted``: exactly, or else the only one whose name is the same
+    ignoring case and surrounding spaces."""
+    if wanted in names:
+        return wanted
+    loose = [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
+    return loose[0] if len(loose) == 1 else None
 
 
 def _check_ods(data: bytes) -> bool:
@@ -707,6 +723,8 @@ def _open_workbook(
         names = list(book.sheet_names)
         if not names:
             raise FileRefused(damaged)
+        if sheet is not None:
+            sheet = match_sheet(sheet, names) or sheet
         if sheet is not None and sheet not in names:
             listed = ", ".join(f"\u2018{n}\u2019" for n in names)
             raise FileRefused(
