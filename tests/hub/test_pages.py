@@ -93,8 +93,8 @@ def test_the_data_set_page_for_a_manager(client, manager, data_set, uploader):
     assert "Never updated" in page and "At least every 14 days" in page
     assert f'href="{DATA_SET}/tokens/new"' in page
     assert "uploader@example.gov.uk" in page and f'href="{DATA_SET}/access/new"' in page
-    # No spreadsheet template link until the upload issue builds one.
-    assert "spreadsheet" not in page.lower()
+    # Spreadsheets: the upload page (with the templates) and the upload history.
+    assert f'href="{DATA_SET}/upload"' in page and f'href="{DATA_SET}/uploads"' in page
 
 
 def test_no_link_on_the_managers_pages_is_broken(client, manager, dashboard, data_set):
@@ -108,6 +108,8 @@ def test_no_link_on_the_managers_pages_is_broken(client, manager, dashboard, dat
         seen.add(url)
         response = client.get(url)
         assert response.status_code == 200, url
+        if not response["Content-Type"].startswith("text/html"):
+            continue  # a download (a spreadsheet template): it answered, and has no links
         for link in re.findall(r'href="(/manage[^"#]*)', response.content.decode()):
             todo.append(link)
     assert {HUB, DATA_SET, f"{HUB}/details", f"{DATA_SET}/tokens/new"} <= seen

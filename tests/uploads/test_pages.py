@@ -253,3 +253,27 @@ def test_hostile_files_get_a_clear_message_and_store_nothing(
     assert page.status_code in (400, 422)
     assert message.lower() in page.content.decode().lower()
     assert Record.objects.filter(data_set=data_set).count() == 0
+
+
+def test_the_hub_links_to_each_data_sets_upload_page_and_templates(client, manager, dashboard):
+    from performance_platform.uploads.spreadsheet_templates import has_template
+
+    client.force_login(manager)
+    page = client.get(f"/manage/dashboards/{dashboard.slug}").content.decode()
+    for ds in [dashboard.kpi_group.data_sets.get(data_type__name="transactions-by-channel")]:
+        assert has_template(ds)
+        assert f"/manage/data-sets/{ds.name}/upload" in page
+        assert f"/manage/data-sets/{ds.name}/template.xlsx" in page
+        assert f"/manage/data-sets/{ds.name}/template.csv" in page
+        response = client.get(f"/manage/data-sets/{ds.name}/template.xlsx")
+        assert response.status_code == 200
+        assert response.content[:2] == b"PK"  # an XLSX is a zip
+
+
+def test_the_hub_offers_templates_for_exactly_the_types_that_have_one(data_set):
+    """The hub (dashboards) cannot import the uploads app: it offers templates for the
+    data types with a standard schema. They must be the types the templates cover."""
+    from performance_platform.kpis.standard import SCHEMAS
+    from performance_platform.uploads.spreadsheet_templates import TEMPLATE_TYPES
+
+    assert set(TEMPLATE_TYPES) == set(SCHEMAS)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from performance_platform.accounts.models import DataSetAccess
 from performance_platform.datastore.models import WriteToken
+from performance_platform.kpis.standard import SCHEMAS
 
 from . import hub, hub_forms, permissions
 from .models import Annotation, Dashboard, Module
@@ -53,12 +54,16 @@ def _problems(exc: ValidationError) -> list[str]:
 
 
 def _data_set_rows(data_sets, user):
-    """Data sets with their freshness, and whether the person may open each."""
+    """Data sets with their freshness, whether the person may open each and upload to it,
+    and whether it has a spreadsheet template (the raw data types the KPIs read: those
+    with a standard schema, which the uploads app's templates follow)."""
     return [
         {
             "data_set": data_set,
             "freshness": data_set.freshness(),
             "can_open": permissions.can(user, Action.VIEW_DATA_SET, data_set),
+            "can_upload": permissions.can(user, Action.UPLOAD_DATA_SET, data_set),
+            "template": data_set.data_type.name in SCHEMAS,
         }
         for data_set in data_sets
     ]

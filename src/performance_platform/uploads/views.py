@@ -186,7 +186,9 @@ def _dashboards_of(data_set):
     """The dashboards that show the data set (through their KPIs or a module)."""
     if data_set is None:
         return []
-    reads = Q(kpi_group_id=data_set.data_group_id) | Q(modules__data_group_id=data_set.data_group_id)
+    reads = Q(kpi_group_id=data_set.data_group_id) | Q(
+        modules__data_group_id=data_set.data_group_id
+    )
     return list(Dashboard.objects.filter(reads).distinct().order_by("title")[:5])
 
 
