@@ -538,6 +538,7 @@ def post_quarterly(client, content, name="quarterly.csv"):
 def test_the_pages_from_form_to_preview_to_drafts_to_stored_to_rolled_back(client, admin, org):
     service("tax-disc", org=org, title="Tax disc")
     client.force_login(admin)
+    assert "/manage/uploads/quarterly" in client.get("/manage/uploads").content.decode()
     page = client.get("/manage/uploads/quarterly")
     assert page.status_code == 200
     text = page.content.decode()
@@ -639,6 +640,7 @@ def test_only_platform_admins_see_the_quarterly_pages(client, make_user, org, da
         assert client.post(url, {"service": ["tax-disc"]}).status_code == 404, url
     assert client.get(f"/manage/uploads/{upload.pk}").status_code == 404
     assert client.get(f"/manage/uploads/{upload.pk}/file").status_code == 404
+    assert "/manage/uploads/quarterly" not in client.get("/manage/uploads").content.decode()
     upload.refresh_from_db()
     assert upload.status == Upload.Status.READY
     assert (

@@ -44,6 +44,7 @@ from performance_platform.datastore.validation import (
     record_checker,
 )
 from performance_platform.kpis import standard
+from performance_platform.kpis.models import Transform
 
 from .checking import CellError, Checked, _words
 from .models import Upload, UploadFile, UploadSnapshot
@@ -552,14 +553,15 @@ def check(upload: Upload) -> Upload:
     return upload
 
 
-def _ensure_data_set(group: DataGroup, data_type: str, *, user, request) -> DataSet:
-    """The group's data set of ``data_type``, made if missing. A data set made here gets
-    its KPI transforms, and total cost always has its cost-per-transaction transform
-    (without it the total cost would never become a figure); an existing transactions
-    data set keeps the transforms its service chose."""
-    ds = DataSet.objects.filter(data_group=group, data_type__name=data_type).first()
-    made = ds is None
-    if made:
+def _ensure_data_set(
+    group: DataGroup, data_type: str, found: DataSet | None, *, has_transform, user, request
+) -> DataSet:
+    """The group's data set of ``data_type`` (``found``), made if missing. A data set
+    made here gets its KPI transforms, and total cost always has its cost-per-transaction
+    transform (without it the total cost would never become a figure); an existing
+    transactions data set keeps the transforms its service chose."""
+    ds = found
+    if ds is None:
         ds = standard.new_data_set(group, data_type, CADENCE)
         audit.record(
             "data_set.create",
@@ -568,10 +570,24 @@ def _ensure_data_set(group: DataGroup, data_type: str, *, user, request) -> Data
             detail={"for": group.name, "by": "quarterly collection"},
             request=request,
         )
-    if made or data_type == TOTAL_COST:
+    if found is None or (data_type == TOTAL_COST and not has_transform):
         for entry in standard.missing_transforms(group.name, data_type, cadence=CADENCE):
             standard.make_transform(entry)
     return ds
+
+
+def _with_cost_transform(groups: list[str]) -> set[str]:
+    """Those of ``groups`` that have their total cost's cost-per-transaction transform."""
+    out = set()
+    for at in range(0, len(groups), 500):
+        out.update(
+            Transform.objects.filter(
+                type="cost_per_transaction",
+                input_group__name__in=groups[at : at + 500],
+                input_type__name=TOTAL_COST,
+            ).values_list("input_group__name", flat=True)
+        )
+    return out
 
 
 def store(
@@ -609,13 +625,23 @@ def store(
         stored_ids: dict[str, list[str]] = {}
         data_sets: list[DataSet] = []
         count = replaced = 0
+        groups = [s.identifier for s in plan.matched]
+        existing = _data_sets(groups)
+        costed = _with_cost_transform(groups)
         for service in plan.matched:
             group = service.dashboard.kpi_group
             for data_type in DATA_TYPES:
                 records = service.records[data_type]
                 if not records:
                     continue
-                ds = _ensure_data_set(group, data_type, user=user, request=request)
+                ds = _ensure_data_set(
+                    group,
+                    data_type,
+                    existing.get((group.name, data_type)),
+                    has_transform=group.name in costed,
+                    user=user,
+                    request=request,
+                )
                 by_quarter: dict[datetime, list[dict]] = {}
                 for record in records:
                     by_quarter.setdefault(record["_timestamp"], []).append(record)
@@ -782,7 +808,15 @@ def create_drafts(upload: Upload, identifiers, *, user=None, request=None) -> li
                 request=request,
             )
             for data_type in DATA_TYPES:
-                _ensure_data_set(group, data_type, user=user, request=request)
+                found = DataSet.objects.filter(data_group=group, data_type__name=data_type)
+                _ensure_data_set(
+                    group,
+                    data_type,
+                    found.first(),
+                    has_transform=False,
+                    user=user,
+                    request=request,
+                )
             _modules(dashboard, group)
             made.append(dashboard)
     check(upload)

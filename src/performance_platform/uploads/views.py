@@ -65,7 +65,15 @@ def index(request):
         .select_related("data_set")
         .order_by("-created_at")[:5]
     )
-    return _page(request, "uploads/index.html", {"groups": groups, "recent": recent})
+    return _page(
+        request,
+        "uploads/index.html",
+        {
+            "groups": groups,
+            "recent": recent,
+            "quarterly": permissions.is_platform_admin(request.user),
+        },
+    )
 
 
 def _data_set(request, name, action=Action.UPLOAD_DATA_SET) -> DataSet:
