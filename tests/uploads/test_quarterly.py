@@ -579,6 +579,8 @@ def test_the_pages_from_form_to_preview_to_drafts_to_stored_to_rolled_back(clien
     assert Record.objects.filter(data_set__data_group__name="brand-new").count() == 2
     text = client.get(response["Location"]).content.decode()
     assert "Upload stored" in text and "Roll this upload back" in text
+    generic = client.get(f"/manage/uploads/{upload.pk}/rollback")
+    assert generic["Location"] == response["Location"]  # its own page rolls it back
     assert client.post(f"/manage/uploads/quarterly/{upload.pk}/rollback").status_code == 302
     upload.refresh_from_db()
     assert upload.status == Upload.Status.ROLLED_BACK
@@ -636,7 +638,9 @@ def test_only_platform_admins_see_the_quarterly_pages(client, make_user, org, da
     base = "/manage/uploads/quarterly"
     for url in (base, f"{base}/template.csv", f"{base}/template.xlsx", f"{base}/{upload.pk}"):
         assert client.get(url).status_code == 404, url
-    for url in (base, *(f"{base}/{upload.pk}/{a}" for a in ("confirm", "drafts", "cancel"))):
+    actions = ("confirm", "drafts", "cancel", "rollback")
+    generic = (f"/manage/uploads/{upload.pk}/{a}" for a in ("confirm", "cancel", "rollback"))
+    for url in (base, *(f"{base}/{upload.pk}/{a}" for a in actions), *generic):
         assert client.post(url, {"service": ["tax-disc"]}).status_code == 404, url
     assert client.get(f"/manage/uploads/{upload.pk}").status_code == 404
     assert client.get(f"/manage/uploads/{upload.pk}/file").status_code == 404

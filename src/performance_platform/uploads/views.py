@@ -250,6 +250,8 @@ def cancel(request, pk):
 def rollback(request, pk):
     """Ask, then roll an upload back: its records go, those it replaced come back."""
     item = _upload_or_404(request, pk)
+    if item.kind == Upload.Kind.QUARTERLY:  # rolled back on its own page, in every data set
+        return redirect("uploads:quarterly-upload", pk=item.pk)
     problem = processing.rollback_problem(item)
     if request.method == "POST" and not problem:
         try:
