@@ -47,3 +47,12 @@ class UploadForm(forms.Form):
         if any(not ch.isprintable() for ch in value):
             raise forms.ValidationError("Enter the sheet's name as it appears on its tab")
         return value.strip()
+
+
+class QuarterlyForm(forms.Form):
+    """Choose the quarterly collection's file (and its sheet)."""
+
+    file = UploadForm.base_fields["file"]
+    sheet = UploadForm.base_fields["sheet"]
+
+    clean_sheet = UploadForm.clean_sheet

@@ -9,7 +9,7 @@ from django.tasks import task
 from performance_platform.accounts import mail
 from performance_platform.accounts.models import User
 
-from . import processing
+from . import processing, quarterly
 from .models import Upload
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,30 @@ def store_upload(upload_id: int, user_id: int | None = None) -> dict:
     except Exception as exc:
         close_old_connections()
         logger.exception("storing upload %s failed", upload_id)
+        _failed(
+            upload_id,
+            f"The records could not be stored ({type(exc).__name__}): nothing was stored.",
+        )
+        return {"upload": upload_id, "status": "failed"}
+    if upload.status == Upload.Status.STORED:
+        _tell(upload, f"{upload.filename} has been stored", "uploads/email/stored.txt")
+    else:
+        _tell(upload, f"{upload.filename} has errors", "uploads/email/invalid.txt")
+    return {"upload": upload_id, "status": upload.status, "records": upload.stored_count}
+
+
+@task()
+def store_quarterly(upload_id: int, user_id: int | None = None) -> dict:
+    """Store a large quarterly collection that a platform admin confirmed, then tell them."""
+    upload = Upload.objects.filter(pk=upload_id, kind=Upload.Kind.QUARTERLY).first()
+    if upload is None or upload.status != Upload.Status.STORING:
+        return {"skipped": "the upload is gone or not waiting to be stored"}
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        upload = quarterly.store(upload, user=user, allow_status=Upload.Status.STORING)
+    except Exception as exc:
+        close_old_connections()
+        logger.exception("storing quarterly upload %s failed", upload_id)
         _failed(
             upload_id,
             f"The records could not be stored ({type(exc).__name__}): nothing was stored.",

@@ -66,7 +66,15 @@ def index(request):
         .select_related("data_set")
         .order_by("-created_at")[:5]
     )
-    return _page(request, "uploads/index.html", {"groups": groups, "recent": recent})
+    return _page(
+        request,
+        "uploads/index.html",
+        {
+            "groups": groups,
+            "recent": recent,
+            "quarterly": permissions.is_platform_admin(request.user),
+        },
+    )
 
 
 def _data_set(request, name, action=Action.UPLOAD_DATA_SET) -> DataSet:
@@ -253,6 +261,8 @@ def cancel(request, pk):
 def rollback(request, pk):
     """Ask, then roll an upload back: its records go, those it replaced come back."""
     item = _upload_or_404(request, pk)
+    if item.kind == Upload.Kind.QUARTERLY:  # rolled back on its own page, in every data set
+        return redirect("uploads:quarterly-upload", pk=item.pk)
     problem = processing.rollback_problem(item)
     if request.method == "POST" and not problem:
         try:
