@@ -1517,6 +1517,21 @@ def test_csv_raw_escapes_formulas(client, make_data_set):
     assert body == expected.encode("utf-8")
 
 
+def test_csv_grouped_escapes_formulas_in_group_values_not_negative_sums(client, make_data_set):
+    ds, _ = make_data_set("csv", "grouped", token=None)
+    write(
+        ds,
+        [
+            {"_timestamp": "2012-12-04T10:00:00Z", "channel": "=HYPERLINK(1)", "count": -4},
+            {"_timestamp": "2012-12-05T10:00:00Z", "channel": "-web", "count": 2.5},
+        ],
+    )
+    body = csv_get(client, ds, {"group_by": "channel", "collect": "count:sum"})
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
+    assert rows[0] == ["channel", "_count", "count:sum"]
+    assert sorted(rows[1:]) == [["'-web", "1", "2.5"], ["'=HYPERLINK(1)", "1", "-4"]]
+
+
 def test_csv_period_and_group_flat(client, licensing):
     params = {
         **THREE_WEEKS,

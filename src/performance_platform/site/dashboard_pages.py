@@ -7,7 +7,6 @@ read, the KPI summaries' version), so a warm page is one cheap query and a cache
 and any write to the data changes the key at once: never a stale figure.
 """
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -21,10 +20,9 @@ from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.dashboards.module_types import CONTAINERS
 from performance_platform.datastore import softcache
 from performance_platform.datastore.models import DataSet
-from performance_platform.datastore.query.csvout import cell as csv_cell
 from performance_platform.kpis import catalogue
 from performance_platform.kpis.summaries import data_url, service_kpis
-from performance_platform.lib import formatting
+from performance_platform.lib import csvsafe, formatting
 
 from . import renderers
 
@@ -137,22 +135,19 @@ def kpi_figures(record: dict | None) -> dict:
 def kpis_csv(tiles: list[dict]) -> str:
     """The KPI tiles as CSV: one row per KPI, with numbers, not formatted text."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     fields = list(FIGURE_FIELDS)
     writer.writerow(["kpi", "title", *fields, "stale", "period_label", "change_text"])
     for tile in tiles:
         figures = tile.get("figures") or kpi_figures(None)
         writer.writerow(
             [
-                csv_cell(value)
-                for value in [
-                    tile["key"],
-                    tile["title"],
-                    *(figures[f] for f in fields),
-                    tile.get("stale", False),
-                    tile.get("period", ""),
-                    tile.get("change_text", ""),
-                ]
+                tile["key"],
+                tile["title"],
+                *(figures[f] for f in fields),
+                tile.get("stale", False),
+                tile.get("period", ""),
+                tile.get("change_text", ""),
             ]
         )
     return "\ufeff" + out.getvalue()
@@ -348,8 +343,9 @@ def date_range_from(query) -> tuple[renderers.Range | None, dict, list]:
 def table_csv(table) -> str:
     """A table as CSV text (formulas escaped, as the read API's CSV does)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
+    # Column labels come from the module's options, so they are escaped like the values.
     writer.writerow([c.label for c in table.columns])
     for row in table.as_records():
-        writer.writerow([csv_cell(value) for value in row.values()])
+        writer.writerow(row.values())
     return "\ufeff" + out.getvalue()

@@ -11,7 +11,6 @@ A dashboard's pages are built by functions that take the dashboard and its addre
 the preview. A dashboard that was published and then unpublished answers 410 Gone.
 """
 
-import csv
 import hashlib
 import io
 from functools import wraps
@@ -23,7 +22,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from performance_platform.datastore.query.csvout import cell as csv_cell
+from performance_platform.lib import csvsafe
 
 from . import caching, dashboard_pages, renderers, services
 
@@ -178,10 +177,10 @@ def services_csv(request):
     records = services.as_records(rows)
     out = io.StringIO()
     fields = list(records[0]) if records else ["slug", "service", "url", "department", "agency"]
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
+    writer = csvsafe.writer(out)
+    writer.writerow(fields)
     for record in records:
-        writer.writerow({k: csv_cell(v) for k, v in record.items()})
+        writer.writerow(record.get(field) for field in fields)
     return _csv("\ufeff" + out.getvalue(), "services.csv")
 
 

@@ -8,7 +8,7 @@ preview) and stores every record or none.
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -86,6 +86,7 @@ class Parsed:
     file_format: str = ""
     sheet: str = ""
     refused: str = ""
+    headers: list[str] = field(default_factory=list)
 
 
 def parse(upload: Upload, data_set: DataSet, *, progress=None) -> Parsed:
@@ -100,7 +101,7 @@ def parse(upload: Upload, data_set: DataSet, *, progress=None) -> Parsed:
         checked.add(CellError(exc.message))
         return Parsed(checked, refused=exc.message)
     checked.warnings[:0] = table.warnings
-    return Parsed(checked, table.format, table.sheet or "")
+    return Parsed(checked, table.format, table.sheet or "", headers=list(table.headers))
 
 
 def _range(records: list[dict]) -> tuple[datetime, datetime] | None:
@@ -166,8 +167,8 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
             ).values_list("record_id", flat=True)
             wanted = set(ids)
             upload.deleted_count = sum(1 for rid in in_range.iterator() if rid not in wanted)
-    headers = list(records[0]) if records else []
-    headers = [h for h in headers if h != "_id"] + (["_id"] if "_id" in headers else [])
+    # The file's own columns: the ids the platform makes are not the uploader's business.
+    headers = parsed.headers
     try:
         changes = kpi_changes(
             data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now

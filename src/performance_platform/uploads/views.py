@@ -11,6 +11,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -164,6 +165,7 @@ def detail(request, pk):
             "rollback_problem": processing.rollback_problem(item),
             "more_errors": max(item.error_count - len(item.errors), 0),
             "dashboards": _dashboards_of(item.data_set),
+            "identity": _identity(item.data_set),
             "form": UploadForm(initial={"mode": item.mode, "sheet": item.sheet}),
             "max_size": limits.format_size(settings.UPLOAD_MAX_BYTES),
             "max_rows": settings.UPLOAD_MAX_ROWS,
@@ -172,13 +174,20 @@ def detail(request, pk):
     )
 
 
+def _identity(data_set) -> str:
+    """The fields that make a record's id, in words: "_timestamp, channel and period"."""
+    fields = list((data_set.auto_ids if data_set is not None else None) or [])
+    if len(fields) < 2:
+        return fields[0] if fields else ""
+    return ", ".join(fields[:-1]) + " and " + fields[-1]
+
+
 def _dashboards_of(data_set):
+    """The dashboards that show the data set (through their KPIs or a module)."""
     if data_set is None:
         return []
-    return list(
-        Dashboard.objects.filter(kpi_group_id=data_set.data_group_id)
-        | Dashboard.objects.filter(modules__data_group_id=data_set.data_group_id)
-    )[:5]
+    reads = Q(kpi_group_id=data_set.data_group_id) | Q(modules__data_group_id=data_set.data_group_id)
+    return list(Dashboard.objects.filter(reads).distinct().order_by("title")[:5])
 
 
 @never_cache

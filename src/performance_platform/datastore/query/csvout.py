@@ -2,7 +2,8 @@
 
 ISO 8601 datetimes, a stable column order (group fields, then ``_start_at``/``_end_at``,
 then the values), nested ``values`` flattened into rows, and text that could run as a
-formula escaped.
+formula escaped (by :func:`performance_platform.lib.csvsafe.escape_cell`, as every CSV
+the project writes).
 
 No byte-order mark: this is the data API's CSV, read by programs, and the original
 platform's had none (a mark makes the first column ``\ufeff_start_at`` to a CSV reader).
@@ -12,6 +13,9 @@ The site's downloads for people (``site``'s ``.csv`` twins) add one for Excel th
 import csv
 import io
 from collections.abc import Iterable, Iterator
+
+from performance_platform.lib.csvsafe import escape_cell
+from performance_platform.lib.csvsafe import writer as csv_writer
 
 from .params import Query
 
@@ -25,25 +29,8 @@ _LAST_RAW = (
     "_quarter_start_at",
     "_year_start_at",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value) -> str:
-    """One CSV cell: empty for null, lists joined, text that could run as a formula escaped."""
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, list):
-        return "; ".join(cell(v) for v in value)
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text  # stop spreadsheets running it as a formula
-    return text
+#: One CSV cell (kept under its old name for this module's callers).
+cell = escape_cell
 
 
 def raw_columns(keys) -> list[str]:
@@ -92,8 +79,9 @@ def stream(columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
     index = {column: i for i, column in enumerate(columns)}
     blank = [""] * len(columns)
     out = io.StringIO()
+    # The header goes through the escaping writer too; the rows are escaped cell by cell.
+    csv_writer(out, lineterminator="\r\n").writerow(columns)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
     for row in rows:
         cells = blank.copy()
         for key, value in row.items():
