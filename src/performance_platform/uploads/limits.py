@@ -37,15 +37,12 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.limit = settings.UPLOAD_MAX_BYTES if limit is None else limit
         self.received = 0
-        self.content_length: int | None = None
+        # Not "content_length": the base class keeps each file's own (usually unknown) there.
+        self.request_length: int | None = None
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         """Note the request's length, to say how big a refused file was."""
-        self.content_length = content_length or None
-
-    def new_file(self, *args, **kwargs):
-        """A file starts; the count covers every file in the request."""
-        super().new_file(*args, **kwargs)
+        self.request_length = content_length or None
 
     def receive_data_chunk(self, raw_data, start):
         """Count the chunk and pass it on, or stop the upload if it is too much."""
@@ -53,7 +50,7 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         if self.received > self.limit:
             # The request's length is the file's, give or take the form's few hundred
             # bytes; if it is not known (or not larger), the size is not known either.
-            size = self.content_length if (self.content_length or 0) > self.limit else -1
+            size = self.request_length if (self.request_length or 0) > self.limit else -1
             if self.request is not None:
                 setattr(self.request, MARKER, size)
             # connection_reset=False: Django reads (and drops) the rest of the body, so
@@ -69,7 +66,7 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         """The sentence for a refused upload, or ``None`` if it was within the limit."""
         if self.received <= self.limit:
             return None
-        return refusal(self.content_length if (self.content_length or 0) > self.limit else -1)
+        return refusal(self.request_length if (self.request_length or 0) > self.limit else -1)
 
 
 def refusal(size: int, limit: int | None = None) -> str:
@@ -85,6 +82,9 @@ def refusal(size: int, limit: int | None = None) -> str:
 def install(request) -> None:
     """Put the size-limiting handler first on the request's upload handlers. Call it
     before anything reads ``request.POST`` or ``request.FILES``."""
+    if "_files" in request.__dict__:
+        # Too late: the body has been read without the limit (a programming error).
+        raise RuntimeError("limits.install() must run before request.POST or FILES is read")
     request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
 
 

@@ -24,11 +24,16 @@ whatever it was saved as):
 - Spreadsheet numbers that are whole become ints; date cells become UTC ISO datetimes
   (``2025-03-01T00:00:00+00:00``); booleans stay booleans; formulas give their cached
   values; a merged area's value is in its top-left cell only; error cells (``#N/A``) are
-  a problem on their row, naming the column.
+  a problem on their row, naming the column. (calamine reads error cells as empty, so for
+  XLSX they are found in the sheet's XML as it is checked; an ODS with error cells gets a
+  warning about the file; in an XLS they read as empty, and the schema checks see a gap.)
+- The first worksheet is read, or the one named (exactly, else the one whose name matches
+  ignoring case and surrounding spaces, as people type it into the form).
 """
 
 import codecs
 import csv
+import functools
 import html
 import io
 import math
@@ -65,6 +70,7 @@ SPREADSHEET_ERRORS = frozenset(
 _INT = re.compile(r"-?[0-9]+", re.ASCII)
 _FLOAT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
+_NUMBER_START = frozenset("0123456789-.")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 # Magic numbers of things people upload by mistake, so the message can say what it is.
@@ -80,6 +86,14 @@ _OTHER_MAGIC = [
     (b"\x1f\x8b", "a gzip archive"),
     (b"{\\rtf", "a Word (RTF) document"),
 ]
+_BOMB = (
+    "The file expands to far more data than a spreadsheet of its size should, so it was "
+    "not opened. Save the spreadsheet again and upload that."
+)
+_NESTED = (
+    "The file contains another file packed inside it (an embedded workbook or archive), "
+    "which is not accepted. Copy the data into a plain spreadsheet and upload that."
+)
 _NAMES = {"csv": "CSV", "xlsx": "XLSX", "xls": "XLS", "ods": "ODS"}
 _DAMAGED = (
     "The file could not be read as {kind} spreadsheet: it may be damaged. "
@@ -132,13 +146,7 @@ def detect_format(head: bytes, filename: str) -> str:
     ext = _extension(filename)
     if not head:
         raise FileRefused("The file is empty. Choose a file that has a header row and data.")
-    if ext not in EXTENSIONS:
-        shown = f"ending {ext}" if ext else "without an extension such as .csv"
-        raise FileRefused(
-            f"Files {shown} cannot be uploaded. Save the spreadsheet as .xlsx, .ods, .xls "
-            "or .csv (without macros) and upload that."
-        )
-    expected = EXTENSIONS[ext]
+    expected = _expected_format(filename)
     for magic, what in _OTHER_MAGIC:
         if head.startswith(magic):
             raise FileRefused(
@@ -173,6 +181,18 @@ def detect_format(head: bytes, filename: str) -> str:
     return actual
 
 
+def _expected_format(filename: str) -> str:
+    """The format the file's extension promises; refused if this does not read it."""
+    ext = _extension(filename)
+    if ext not in EXTENSIONS:
+        shown = f"ending {ext}" if ext else "without an extension such as .csv"
+        raise FileRefused(
+            f"Files {shown} cannot be uploaded. Save the spreadsheet as .xlsx, .ods, .xls "
+            "or .csv (without macros) and upload that."
+        )
+    return EXTENSIONS[ext]
+
+
 def _looks_binary(head: bytes) -> bool:
     # Text never holds NUL or most C0 control characters; Windows-1252 and UTF-8 don't either.
     sample = head[:8192]
@@ -191,20 +211,28 @@ def open_table(
     the rows are read)."""
     if max_rows is None:
         max_rows = settings.UPLOAD_MAX_ROWS
+    _expected_format(filename)
     data = _read_all(source)
     if data.startswith(_OLE_MAGIC):
         _check_ole(data, filename)
     kind = detect_format(data[:8192], filename)
     if kind == "csv":
         return _open_csv(data, max_rows)
+    warnings: list[str] = []
     if kind == "xlsx":
         error_cells = _check_ooxml(data, sheet)
     elif kind == "ods":
-        _check_ods(data)
         error_cells = {}
+        if _check_ods(data):
+            warnings.append(
+                "Some cells hold spreadsheet errors (such as #N/A): they were read as empty. "
+                "Check the preview, or fix the formulas and upload the file again."
+            )
     else:
         error_cells = {}
-    return _open_workbook(data, kind, sheet, max_rows, error_cells)
+    table = _open_workbook(data, kind, sheet, max_rows, error_cells)
+    table.warnings.extend(warnings)
+    return table
 
 
 def _read_all(source) -> bytes:
@@ -239,7 +267,10 @@ def _check_ole(data: bytes, filename: str) -> None:
         )
     if _ole_has(data, "_VBA_PROJECT_CUR") or _ole_has(data, "_VBA_PROJECT"):
         raise _macros()
-    if not (_ole_has(data, "Workbook") or _ole_has(data, "Book")):
+    other = ("WordDocument", "PowerPoint Document", "VisioDocument")
+    if not (_ole_has(data, "Workbook") or _ole_has(data, "Book")) and any(
+        _ole_has(data, name) for name in other
+    ):
         raise FileRefused(
             f"The file's name ends in {_extension(filename) or '(nothing)'}, but it is "
             "another kind of Office document, not a spreadsheet. Choose the spreadsheet "
@@ -258,12 +289,9 @@ def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # BadZipFile, but also NotImplementedError, ValueError, ...
         raise FileRefused(_DAMAGED.format(kind=_a(_NAMES[kind]))) from exc
-    bomb = FileRefused(
-        "The file expands to far more data than a spreadsheet of its size should, so it "
-        "was not opened. Save the spreadsheet again and upload that."
-    )
+    bomb = FileRefused(_BOMB)
     if len(entries) > MAX_ZIP_ENTRIES:
         raise bomb
     declared = sum(e.file_size for e in entries)
@@ -273,20 +301,19 @@ def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
         raise bomb
     for entry in entries:
         if entry.filename.lower().endswith((".zip", ".xlsx", ".xlsm", ".ods", ".jar", ".docx")):
-            raise FileRefused(
-                "The file contains another file packed inside it (an embedded workbook or "
-                "archive), which is not accepted. Copy the data into a plain spreadsheet "
-                "and upload that."
-            )
+            raise FileRefused(_NESTED)
     return archive
 
 
-def _verify_zip(archive: zipfile.ZipFile, kind: str, scan: str | None) -> bytes:
+def _verify_zip(
+    archive: zipfile.ZipFile, kind: str, scan: str | None
+) -> dict[tuple[int, int], str]:
     """Decompress every entry once, counting the real bytes (a zip's sizes can lie), checking
-    each one's CRC, and refusing nested zips. Returns the entry ``scan`` in full, if named
-    (it is a worksheet, at most MAX_UNZIPPED_BYTES)."""
+    each one's CRC, and refusing nested zips. Returns the error cells of the worksheet
+    ``scan``, if named, found as it streams past (it is never held whole)."""
     total = 0
-    wanted = bytearray()
+    found: dict[tuple[int, int], str] = {}
+    carry = b""
     damaged = FileRefused(_DAMAGED.format(kind=_a(_NAMES[kind])))
     try:
         for entry in archive.infolist():
@@ -296,29 +323,22 @@ def _verify_zip(archive: zipfile.ZipFile, kind: str, scan: str | None) -> bytes:
                 first = True
                 while chunk := member.read(1024 * 1024):
                     if first and chunk.startswith(b"PK\x03\x04"):
-                        raise FileRefused(
-                            "The file contains another file packed inside it (an embedded "
-                            "workbook or archive), which is not accepted. Copy the data "
-                            "into a plain spreadsheet and upload that."
-                        )
+                        raise FileRefused(_NESTED)
                     first = False
                     total += len(chunk)
                     if total > MAX_UNZIPPED_BYTES:
-                        raise FileRefused(
-                            "The file expands to far more data than a spreadsheet of its "
-                            "size should, so it was not opened. Save the spreadsheet again "
-                            "and upload that."
-                        )
+                        raise FileRefused(_BOMB)
                     if entry.filename == scan:
-                        wanted += chunk
+                        # Overlap the chunks, so a cell split between two is still seen.
+                        window = carry + chunk
+                        if b't="e"' in window:
+                            found.update(_error_cells(window))
+                        carry = window[-_ERROR_CELL_SPAN:]
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        # zlib.error is an Exception subclass raised for a broken deflate stream.
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, NotImplementedError, ...
         raise damaged from exc
-    except Exception as exc:  # zlib.error and friends: a damaged member
-        raise damaged from exc
-    return bytes(wanted)
+    return found
 
 
 def _check_ooxml(data: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
@@ -344,8 +364,7 @@ def _check_ooxml(data: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
             "Choose the spreadsheet itself, saved as .xlsx, .ods, .xls or .csv."
         )
     sheet_path = _sheet_part(archive, names, sheet)
-    content = _verify_zip(archive, "xlsx", sheet_path)
-    return _error_cells(content) if b't="e"' in content else {}
+    return _verify_zip(archive, "xlsx", sheet_path)
 
 
 _TAG = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\s([^>]*)>")
@@ -372,18 +391,26 @@ def _sheet_part(archive: zipfile.ZipFile, names: dict[str, str], sheet: str | No
         rels = archive.read(rels_name) if rels_name else b""
     except Exception:
         return None  # calamine will say whether the workbook can be read
-    rid = next(
-        (t.get("rid") for t in _tags(book, b"sheet") if sheet is None or t.get("name") == sheet),
-        None,
-    )
-    for rel in _tags(rels, b"Relationship"):
-        if rid is not None and rel.get("Id") == rid:
+    targets = {rel.get("Id"): rel for rel in _tags(rels, b"Relationship")}
+    entries = list(_tags(book, b"sheet"))
+    if sheet is not None:
+        sheet = match_sheet(sheet, [e.get("name", "") for e in entries])
+    for entry in entries:
+        rel = targets.get(entry.get("rid"))
+        if rel is None:
+            continue
+        # By default the first worksheet, as the reading does (a chart sheet has no rows).
+        if sheet is None and not rel.get("Type", "").endswith("/worksheet"):
+            continue
+        if sheet is None or entry.get("name") == sheet:
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             return names.get(posixpath.normpath(path).lower())
     return None
 
 
+#: Longest error cell the scan finds (a formula of up to 4 KB between its tags).
+_ERROR_CELL_SPAN = 8192
 _ERROR_CELL = re.compile(
     rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).){0,4096}?'
     rb"<v>([^<]{1,32})</v>",
@@ -412,7 +439,19 @@ def _error_cells(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-def _check_ods(data: bytes) -> None:
+def match_sheet(wanted: str, names: list[str]) -> str | None:
+    """The sheet called ``wanted``: exactly, or else the only one whose name is the same
+    ignoring case and surrounding spaces."""
+    if wanted in names:
+        return wanted
+    loose = [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
+    return loose[0] if len(loose) == 1 else None
+
+
+def _check_ods(data: bytes) -> bool:
+    """Check an ODS zip (bomb, macros, password, nested files); whether it has error cells
+    (calamine reads them as empty, and finding their row means reading the XML's repeats,
+    so they are a warning about the file rather than a problem on a row)."""
     archive = _open_zip(data, "ods")
     names = set(archive.namelist())
     if any(n.startswith(("Basic/", "Scripts/")) for n in names):
@@ -432,6 +471,16 @@ def _check_ods(data: bytes) -> None:
     if b'full-path="Basic/' in manifest or b'full-path="Scripts/' in manifest:
         raise _macros()
     _verify_zip(archive, "ods", None)
+    try:
+        with archive.open("content.xml") as content:
+            carry = b""
+            while chunk := content.read(1024 * 1024):
+                if b'value-type="error"' in carry + chunk:
+                    return True
+                carry = chunk[-32:]
+    except Exception:  # no content.xml: calamine says the file is damaged
+        return False
+    return False
 
 
 # ---------------------------------------------------------------- cells
@@ -443,6 +492,8 @@ def type_text(text: str) -> object:
     stripped = text.strip()
     if not stripped:
         return None
+    if stripped[0] not in _NUMBER_START:  # most text: no regex needed
+        return stripped if stripped in SPREADSHEET_ERRORS else text
     if len(stripped) < 400:  # numbers are short; a long cell is text, and skips the regexes
         if _INT.fullmatch(stripped):
             return int(stripped)
@@ -454,24 +505,31 @@ def type_text(text: str) -> object:
 
 
 def _spreadsheet_value(value: object) -> object:
-    if isinstance(value, str):
+    kind = type(value)  # exact types first: this runs for every cell
+    if kind is str:
         return type_text(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
+    if kind is float:
         if value.is_integer() and abs(value) < 2**53:
             return int(value)
         return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        stamp = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return stamp.isoformat()
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC).isoformat()
+    if kind is bool or kind is int:
+        return value
+    if isinstance(value, datetime | date):
+        return _utc_iso(value)
     if isinstance(value, time):
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_iso(value: date) -> str:
+    # Cached: a file's dates repeat (a row per channel for each period).
+    if isinstance(value, datetime):
+        stamp = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return stamp.isoformat()
+    return datetime(value.year, value.month, value.day, tzinfo=UTC).isoformat()
 
 
 def _column_letter(index: int) -> str:
@@ -502,13 +560,16 @@ def _header(cells: list[object], number: int) -> tuple[list[str], list[str | Non
                 "each column its own name."
             )
         keys.append(name or None)
+    # A sheet's rows are as wide as its widest row: blank header cells at the end are not
+    # columns, so values under them are extra values.
+    while keys and keys[-1] is None and (len(keys) - 1) not in comments:
+        keys.pop()
     return [k for k in keys if k is not None], keys, comments
 
 
 def _rows(
     raw: Iterable[tuple[int, list[object]]],
     max_rows: int,
-    errors: dict[tuple[int, int], str] | None = None,
     column_offset: int = 0,
 ) -> tuple[list[str], Iterator[Row]]:
     """Turn (row number, typed cells) into the header and a generator of rows."""
@@ -527,6 +588,7 @@ def _rows(
     def generate() -> Iterator[Row]:
         count = 0
         width = len(keys)
+        plain = None not in keys
         for number, cells in source:
             if _skippable(cells):
                 continue
@@ -536,37 +598,14 @@ def _rows(
                     f"The file has more than {max_rows:,} rows: at most {max_rows:,} rows "
                     "can be uploaded at once. Split it into smaller files."
                 )
-            values: dict[str, object] = {}
             problems: list[tuple[str | None, str]] = []
-            for index, key in enumerate(keys):
-                value = cells[index] if index < len(cells) else None
-                if key is not None:
-                    values[key] = value
-                elif value is not None and index not in comments:
-                    problems.append(
-                        (
-                            None,
-                            f"Row {number} has a value in column "
-                            f"{_column_letter(index + column_offset)}, but that column has "
-                            "no name in the header row",
-                        )
-                    )
-                if (
-                    isinstance(value, str)
-                    and index not in comments
-                    and value.strip() in SPREADSHEET_ERRORS
-                ):
-                    _error(problems, key, index, column_offset, value.strip())
-                    if key is not None:
-                        values[key] = None
-            if errors:
-                for index in range(len(cells)):
-                    code = errors.get((number - 1, index + column_offset))
-                    if code is not None and index not in comments:
-                        key = keys[index] if index < width else None
-                        _error(problems, key, index, column_offset, code)
-                        if key is not None:
-                            values[key] = None
+            if plain and SPREADSHEET_ERRORS.isdisjoint(cells):
+                # The common row: every column named, no error cells (checked in C).
+                values = dict(zip(keys, cells, strict=False))
+                if len(cells) < width:
+                    values.update(dict.fromkeys(keys[len(cells) :]))
+            else:
+                values = _slow_values(cells, keys, comments, number, column_offset, problems)
             extra = [i for i in range(width, len(cells)) if cells[i] is not None]
             if extra:
                 problems.append(
@@ -581,6 +620,29 @@ def _rows(
     return headers, generate()
 
 
+def _slow_values(cells, keys, comments, number, column_offset, problems) -> dict[str, object]:
+    """A row's values when it has blank or comment columns, or error cells."""
+    values: dict[str, object] = {}
+    for index, key in enumerate(keys):
+        value = cells[index] if index < len(cells) else None
+        if key is not None:
+            values[key] = value
+        elif value is not None and index not in comments:
+            problems.append(
+                (
+                    None,
+                    f"Row {number} has a value in column "
+                    f"{_column_letter(index + column_offset)}, but that column has "
+                    "no name in the header row",
+                )
+            )
+        if index not in comments and value in SPREADSHEET_ERRORS:
+            _error(problems, key, index, column_offset, value)
+            if key is not None:
+                values[key] = None
+    return values
+
+
 def _error(problems, key, index, offset, code) -> None:
     where = key if key is not None else None
     place = "" if key is not None else f"column {_column_letter(index + offset)}: "
@@ -591,49 +653,52 @@ def _skippable(cells: list[object]) -> bool:
     """Rows with no values, and comment rows (first cell starting with ``#``, unless it is
     a spreadsheet error such as ``#N/A``, which is reported instead)."""
     first = cells[0] if cells else None
-    if isinstance(first, str) and first.lstrip().startswith("#"):
+    if type(first) is str and first.lstrip().startswith("#"):
         return first.strip() not in SPREADSHEET_ERRORS
-    return all(c is None for c in cells)
+    return cells.count(None) == len(cells)
 
 
 # ---------------------------------------------------------------- CSV
 
 
-def _decode(data: bytes) -> tuple[str, list[str]]:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise FileRefused(
-            "The file's characters could not be read: it is not UTF-8 or Windows-1252 text. "
-            "Save it again as \u201cCSV UTF-8 (comma delimited)\u201d and upload that."
-        ) from exc
-    return text, [
-        "The file was not UTF-8: it was read as Windows-1252. Check that characters such as "
-        "\u00a3 and \u00e9 look right in the preview."
-    ]
+def _encoding(data: bytes) -> tuple[str, list[str]]:
+    """The CSV's encoding (UTF-8, with or without a BOM, else Windows-1252 with a warning),
+    refusing a file that is neither, or holds no text."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            # Decoded whole once to check it (and dropped); the rows decode as they stream.
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not text.strip():
+            raise FileRefused("The file is empty. Choose a file that has a header row and data.")
+        if encoding == "utf-8-sig":
+            return encoding, []
+        return encoding, [
+            "The file was not UTF-8: it was read as Windows-1252. Check that characters "
+            "such as \u00a3 and \u00e9 look right in the preview."
+        ]
+    raise FileRefused(
+        "The file's characters could not be read: it is not UTF-8 or Windows-1252 text. "
+        "Save it again as \u201cCSV UTF-8 (comma delimited)\u201d and upload that."
+    )
 
 
 def _open_csv(data: bytes, max_rows: int) -> Table:
-    text, warnings = _decode(data)
-    if not text.strip():
-        raise FileRefused("The file is empty. Choose a file that has a header row and data.")
+    encoding, warnings = _encoding(data)
 
     def raw() -> Iterator[tuple[int, list[object]]]:
         # newline="" lets csv see CR, LF and CRLF line ends, and newlines inside quotes.
-        reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        reader = csv.reader(text, strict=False)
         try:
             for number, cells in enumerate(reader, start=1):
                 yield number, [type_text(c) for c in cells]
         except csv.Error as exc:
             raise FileRefused(
-                f"The file could not be read as CSV after row {reader.line_num}: {exc}. "
-                "Save it again as \u201cCSV UTF-8 (comma delimited)\u201d."
+                f"The file could not be read as CSV at line {reader.line_num}: a cell there "
+                "is too long, or has a quote that is not closed. Check that line, save the "
+                "file again as \u201cCSV UTF-8 (comma delimited)\u201d and upload it again."
             ) from exc
 
     headers, rows = _rows(raw(), max_rows)
@@ -658,12 +723,18 @@ def _open_workbook(
         names = list(book.sheet_names)
         if not names:
             raise FileRefused(damaged)
+        if sheet is not None:
+            sheet = match_sheet(sheet, names) or sheet
         if sheet is not None and sheet not in names:
             listed = ", ".join(f"\u2018{n}\u2019" for n in names)
             raise FileRefused(
                 f"The file has no sheet named \u2018{sheet}\u2019. Its sheets are: {listed}."
             )
-        chosen = sheet if sheet is not None else names[0]
+        # The first worksheet by default: a chart (or dialog, macro) sheet has no rows.
+        worksheets = [
+            m.name for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        chosen = sheet if sheet is not None else (worksheets or names)[0]
         worksheet = book.get_sheet_by_name(chosen)
         start = worksheet.start
         cells = worksheet.iter_rows()
@@ -674,19 +745,33 @@ def _open_workbook(
             "The file is protected with a password, so it cannot be read. Remove the "
             "password and upload it again."
         ) from exc
-    except Exception as exc:  # calamine raises its own errors, and panics as others
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's errors, and its Rust panics (BaseException)
         raise FileRefused(damaged) from exc
     # iter_rows starts at the sheet's first row but at its first used column.
     offset = start[1] if start else 0
+    errors_by_row: dict[int, dict[int, str]] = {}
+    for (row_index, column), code in error_cells.items():
+        errors_by_row.setdefault(row_index, {})[column] = code
 
     def raw() -> Iterator[tuple[int, list[object]]]:
         try:
             for index, row in enumerate(cells):
-                yield index + 1, [_spreadsheet_value(v) for v in row]
-        except Exception as exc:
+                typed = [_spreadsheet_value(v) for v in row]
+                if index in errors_by_row:
+                    # calamine reads an error cell as empty; put its code back, so it is
+                    # reported like an error typed as text (and its row is not "empty").
+                    for column, code in errors_by_row[index].items():
+                        if 0 <= column - offset < len(typed):
+                            typed[column - offset] = code
+                yield index + 1, typed
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # a Rust panic is a BaseException
             raise FileRefused(damaged) from exc
 
-    headers, rows = _rows(raw(), max_rows, error_cells, offset)
+    headers, rows = _rows(raw(), max_rows, offset)
     return Table(kind, chosen, headers, [], rows)
 
 
