@@ -323,8 +323,11 @@ def _print(results: list[dict]) -> None:
         for problem in r["problems"]:
             print(f"   PROBLEM: {problem}")
     print(
-        "check = read + preview (existing ids, the KPI trial: the records stored and rolled "
-        "back); store = read again + storing; /API and /raw are the total's ratios."
+        "read s = processing.parse alone (the file read and every row checked), timed "
+        "separately; check = read + preview (existing ids and, when a transform reads the "
+        "data set, the KPI trial: the records stored, the transforms run, all rolled back); "
+        "store = read again + storing. preview s = check - read, so the machine's load can "
+        "make it negative. /API and /raw are the total's ratios."
     )
 
 
