@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 # Modules that hold benchmarks, in the order ``python -m bench`` runs them.
-MODULES = ("bench.write", "bench.memory", "bench.read", "bench.site")
+MODULES = ("bench.write", "bench.memory", "bench.read", "bench.site", "bench.upload")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ QUICK_RECORDS = 20_000
 # The read benchmark's own defaults (records in its one big data set).
 READ_FULL_RECORDS = 1_000_000
 READ_QUICK_RECORDS = 100_000
+# The upload benchmark's defaults (rows in each file).
+UPLOAD_FULL_RECORDS = 100_000
+UPLOAD_QUICK_RECORDS = 10_000
 
 
 def _positive(text: str) -> int:
@@ -42,7 +45,8 @@ def parse_args(argv: list[str] | None, names: list[str]) -> argparse.Namespace:
         type=_positive,
         help=f"records to write (default {FULL_RECORDS:,}; {QUICK_RECORDS:,} with --quick); "
         f"the read benchmark loads {READ_FULL_RECORDS:,} ({READ_QUICK_RECORDS:,} with --quick) "
-        "unless this is given",
+        f"and the upload benchmark's files hold {UPLOAD_FULL_RECORDS:,} rows "
+        f"({UPLOAD_QUICK_RECORDS:,} with --quick) unless this is given",
     )
     parser.add_argument(
         "--batch",
@@ -94,6 +98,11 @@ def parse_args(argv: list[str] | None, names: list[str]) -> argparse.Namespace:
         help="site benchmark: database to drop and create for the run (default %(default)s)",
     )
     parser.add_argument(
+        "--upload-postgres-db",
+        default="pp_bench_upload",
+        help="upload benchmark: database to drop and create for the run (default %(default)s)",
+    )
+    parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
         help="read and site benchmarks: the Redis database `serve` caches in; it is FLUSHED "
@@ -119,6 +128,9 @@ def parse_args(argv: list[str] | None, names: list[str]) -> argparse.Namespace:
     args.benchmarks = args.benchmarks or names
     # The read benchmark's data set size: --records when given, else its own default.
     args.read_records = args.records or (READ_QUICK_RECORDS if args.quick else READ_FULL_RECORDS)
+    args.upload_records = args.records or (
+        UPLOAD_QUICK_RECORDS if args.quick else UPLOAD_FULL_RECORDS
+    )
     args.records = args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
     args.clients = args.clients or args.workers
     args.databases = [args.only] if args.only else list(common.KINDS)

@@ -67,3 +67,26 @@ def transactions_by_channel(
     if shuffled:
         rng.shuffle(records)
     return records
+
+
+def channel_counts(count: int, *, seed: int = 20240601) -> list[dict]:
+    """``count`` records in the standard transactions-by-channel shape (``_timestamp``,
+    ``period``, ``channel``, ``count``; no ``_id``), as a service uploads them.
+
+    The standard data set's ``auto_ids`` are ``_timestamp``, ``channel`` and ``period``, so
+    each hour holds one record per channel (five an hour: 100,000 records span 2.3 years)
+    and no two records share an id. Timestamps are in time order, as a spreadsheet is.
+    """
+    rng = random.Random(seed)
+    records = []
+    for index in range(count):
+        when = START + timedelta(hours=index // len(CHANNELS))
+        records.append(
+            {
+                "_timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "period": "hour",
+                "channel": CHANNELS[index % len(CHANNELS)],
+                "count": rng.randrange(0, 5000),
+            }
+        )
+    return records

@@ -67,13 +67,22 @@ def _batches(items: list, size: int) -> list[list]:
 # --- raw ----------------------------------------------------------------------------------
 
 
-def _raw_rows(db: common.Database, data_set_id: int, records: list[dict]) -> list[tuple]:
-    """Rows as storage.py would store them, the JSON still a dict (serialised when timed)."""
+def _raw_rows(
+    db: common.Database,
+    data_set_id: int,
+    records: list[dict],
+    *,
+    schema: dict | None = None,
+    auto_ids: list[str] | None = None,
+) -> list[tuple]:
+    """Rows as storage.py would store them, the JSON still a dict (serialised when timed).
+
+    ``auto_ids`` gives records without an ``_id`` the ids the data set would give them."""
     from performance_platform.datastore import periods
     from performance_platform.datastore.validation import prepare_records
 
     now = datetime.now(UTC)
-    prepared, errors = prepare_records(records, schema=None, auto_ids=None, now=now)
+    prepared, errors = prepare_records(records, schema=schema, auto_ids=auto_ids, now=now)
     if errors:
         raise RuntimeError(f"the generated records are invalid: {errors[:3]}")
     if db.kind == "sqlite":

@@ -117,6 +117,23 @@ def test_the_preview_counts_replaced_records_and_says_what_the_kpi_was(data_set)
     assert counts == [300, 700]
 
 
+def test_with_no_kpi_transform_the_preview_makes_no_trial_write(other_data_set):
+    # The trial stores the file (then rolls it back) only to run the KPI transforms; a
+    # data set that feeds none skips it, which halves the check of a large file.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    content = csv_file(HEADER, *month_rows("2026-09", 700, 300))
+    with CaptureQueriesContext(connection) as queries:
+        upload = upload_of(other_data_set, content)
+    assert upload.status == Upload.Status.READY, upload.errors
+    assert upload.preview["kpis"] == []
+    writes = [q["sql"] for q in queries if "INSERT INTO" in q["sql"] and "datastore_" in q["sql"]]
+    assert writes == []
+    processing.store(upload)
+    assert Record.objects.filter(data_set=other_data_set).count() == 2
+
+
 def test_a_file_with_one_bad_cell_stores_nothing_and_names_the_cell(data_set):
     content = csv_file(
         HEADER,

@@ -19,6 +19,7 @@ from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet, Record
 from performance_platform.datastore.validation import finish_record, iso
 from performance_platform.kpis.impact import KPIError, kpi_changes
+from performance_platform.kpis.running import transforms_for
 
 from .checking import CellError, Checked, check_rows
 from .models import Upload, UploadFile, UploadSnapshot
@@ -170,8 +171,15 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
     # The file's own columns: the ids the platform makes are not the uploader's business.
     headers = parsed.headers
     try:
-        changes = kpi_changes(
-            data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now
+        # The trial stores every record (then rolls back) to run the KPI transforms on
+        # them; with no transform reading this data set there is nothing to work out, and
+        # the trial would cost as much as storing the file for real.
+        changes = (
+            kpi_changes(
+                data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now
+            )
+            if transforms_for(data_set)
+            else []
         )
     except KPIError as exc:
         # Storing it would break the dashboard's figures: refuse it now, with the reason.
