@@ -172,7 +172,9 @@ def create_a_token(visit, hub: str, group: str) -> str:
     page = visit.page
     visit.goto(hub)
     visit.check("journey-hub")
-    page.get_by_role("link", name=f"{group.replace('-', '_')}_transactions_by_channel").click()
+    page.get_by_role(
+        "link", name=f"{group.replace('-', '_')}_transactions_by_channel", exact=True
+    ).click()
     page.wait_for_load_state()
     visit.check("journey-data-set")
     page.get_by_role("link", name="Create a token").click()

@@ -206,17 +206,26 @@ def _uk_dates(values: dict, warned: list[bool]) -> None:
 
 
 def check_rows(
-    rows: Iterable[Row], headers: list[str], data_set: DataSet, *, progress=None
+    rows: Iterable[Row],
+    headers: list[str],
+    data_set: DataSet,
+    *,
+    progress=None,
+    schema_passed: bool = False,
 ) -> Checked:
     """Check every row; keep the normalised records only while there is no error.
 
     ``progress``, if given, is called with the number of rows read so far, every 1,000.
+    ``schema_passed`` says these very rows already met the data set's current schema (an
+    upload stored after its preview): the schema, most of the checking's cost, is not
+    applied again; every other rule is.
     """
     checked = Checked()
     for error in header_errors(headers, data_set):
         checked.add(error)
     header_ok = checked.ok
-    check = record_checker(schema=data_set.schema, auto_ids=data_set.auto_ids or None)
+    schema = None if schema_passed else data_set.schema
+    check = record_checker(schema=schema, auto_ids=data_set.auto_ids or None)
     identity = [f for f in (data_set.auto_ids or []) if f not in TIMESTAMP_FIELDS]
     uk_dates = [False]
     for row in rows:

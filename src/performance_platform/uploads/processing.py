@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
@@ -90,13 +91,31 @@ class Parsed:
     headers: list[str] = field(default_factory=list)
 
 
-def parse(upload: Upload, data_set: DataSet, *, progress=None) -> Parsed:
-    """Read the upload's file and check every row against ``data_set``."""
+def rules_of(data_set: DataSet) -> str:
+    """A fingerprint of the rules a data set holds records to (its schema and
+    ``auto_ids``): equal fingerprints, equal verdicts on the same file."""
+    settings = orjson.dumps([data_set.schema, data_set.auto_ids], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(settings).hexdigest()
+
+
+def parse(upload: Upload, data_set: DataSet, *, progress=None, checked_under: str = "") -> Parsed:
+    """Read the upload's file and check every row against ``data_set``.
+
+    ``checked_under`` is the :func:`rules_of` fingerprint under which this same file
+    (kept unchanged, by hash) already passed: if the data set's rules are still those,
+    its schema is not applied again.
+    """
     try:
         table = open_table(
             io.BytesIO(content_of(upload)), upload.filename, sheet=upload.sheet or None
         )
-        checked = check_rows(table.rows, table.headers, data_set, progress=progress)
+        checked = check_rows(
+            table.rows,
+            table.headers,
+            data_set,
+            progress=progress,
+            schema_passed=bool(checked_under) and checked_under == rules_of(data_set),
+        )
     except FileRefused as exc:
         checked = Checked()
         checked.add(CellError(exc.message))
@@ -191,6 +210,7 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
     upload.preview = {
         **_preview_rows(records, headers),
         "kpis": [c.as_dict() for c in changes],
+        "rules": rules_of(data_set),
     }
     upload.progress_done = upload.progress_total = checked.row_count
     upload.status = Upload.Status.READY
@@ -237,7 +257,7 @@ def store(
             f"This upload cannot be stored: it is {upload.get_status_display().lower()}."
         )
     data_set = _data_set(upload)
-    parsed = parse(upload, data_set)
+    parsed = parse(upload, data_set, checked_under=upload.preview.get("rules", ""))
     if not parsed.checked.ok:
         upload.status = Upload.Status.INVALID
         upload.errors = [e.as_dict() for e in parsed.checked.errors]
