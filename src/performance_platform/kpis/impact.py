@@ -7,6 +7,7 @@ and the whole transaction rolled back. Nothing is stored, and the figures are ex
 those the worker will compute once the change is made for real.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,6 +95,11 @@ def _kpi_transforms(data_set: DataSet) -> list[tuple[Transform, catalogue.KPI]]:
     return found
 
 
+def feeds_kpis(data_set: DataSet) -> bool:
+    """Whether a KPI transform reads ``data_set`` (else a change has no KPI to show)."""
+    return bool(_kpi_transforms(data_set))
+
+
 def _figures(out: DataSet, field: str, start: datetime, end: datetime) -> dict[str, tuple]:
     rows = Record.objects.filter(data_set=out, timestamp__gte=start, timestamp__lte=end)
     figures = {}
@@ -116,51 +122,47 @@ def kpi_changes(
     """
     now = now or timezone.now()
     changes: list[KPIChange] = []
-    try:
-        with transaction.atomic():
-            touched = apply()
-            if touched is None:
-                raise _Undo
-            earliest, latest = touched
-            for transform, kpi in _kpi_transforms(data_set):
-                source = input_data_set(transform, data_set)
-                if source is None:
-                    continue
-                out = output_data_set(transform, source)
-                params = effective_query(
-                    transform.type, transform.query or {}, transform.options or {}
-                )
-                period = params.get("period", "")
-                # The first period touched starts up to a period before ``earliest``.
-                start = earliest - timedelta(days=_PERIOD_DAYS.get(period, 7))
-                before = _figures(out, kpi.value_field, start, latest)
-                try:
-                    run_transform(transform, source, earliest, latest, now=now)
-                except (TransformError, TransformConfigError) as exc:
-                    raise KPIError(f"{kpi.title} could not be worked out from it: {exc}")
-                after = _figures(out, kpi.value_field, start, latest)
-                for start in sorted(set(before) | set(after), reverse=True)[:MAX_PERIODS]:
-                    old, end = before.get(start, (None, None))
-                    new, end_after = after.get(start, (None, None))
-                    if old is None and new is None:
-                        continue
-                    if old == new and not _overlaps(start, end_after or end, earliest, latest):
-                        continue  # a neighbouring period the change did not reach
-                    changes.append(
-                        KPIChange(
-                            kpi=kpi.key,
-                            title=kpi.title,
-                            period=period_label(start, end_after or end, period),
-                            start=start,
-                            before=old,
-                            after=new,
-                            before_text=display(old, kpi.unit),
-                            after_text=display(new, kpi.unit),
-                        )
-                    )
+    # The trial is always undone: _Undo rolls the transaction back on the way out.
+    with contextlib.suppress(_Undo), transaction.atomic():
+        touched = apply()
+        if touched is None:
             raise _Undo
-    except _Undo:
-        pass
+        earliest, latest = touched
+        for transform, kpi in _kpi_transforms(data_set):
+            source = input_data_set(transform, data_set)
+            if source is None:
+                continue
+            out = output_data_set(transform, source)
+            params = effective_query(transform.type, transform.query or {}, transform.options or {})
+            period = params.get("period", "")
+            # The first period touched starts up to a period before ``earliest``.
+            start = earliest - timedelta(days=_PERIOD_DAYS.get(period, 7))
+            before = _figures(out, kpi.value_field, start, latest)
+            try:
+                run_transform(transform, source, earliest, latest, now=now)
+            except (TransformError, TransformConfigError) as exc:
+                raise KPIError(f"{kpi.title} could not be worked out from it: {exc}")
+            after = _figures(out, kpi.value_field, start, latest)
+            for begins in sorted(set(before) | set(after), reverse=True)[:MAX_PERIODS]:
+                old, end = before.get(begins, (None, None))
+                new, end_after = after.get(begins, (None, None))
+                if old is None and new is None:
+                    continue
+                if old == new and not _overlaps(begins, end_after or end, earliest, latest):
+                    continue  # a neighbouring period the change did not reach
+                changes.append(
+                    KPIChange(
+                        kpi=kpi.key,
+                        title=kpi.title,
+                        period=period_label(begins, end_after or end, period),
+                        start=begins,
+                        before=old,
+                        after=new,
+                        before_text=display(old, kpi.unit),
+                        after_text=display(new, kpi.unit),
+                    )
+                )
+        raise _Undo
     return changes
 
 

@@ -19,8 +19,7 @@ from performance_platform.accounts import audit
 from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet, Record
 from performance_platform.datastore.validation import finish_record, iso
-from performance_platform.kpis.impact import KPIError, kpi_changes
-from performance_platform.kpis.running import transforms_for
+from performance_platform.kpis.impact import KPIError, feeds_kpis, kpi_changes
 
 from .checking import CellError, Checked, check_rows
 from .models import Upload, UploadFile, UploadSnapshot
@@ -197,7 +196,7 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
             kpi_changes(
                 data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now
             )
-            if transforms_for(data_set)
+            if feeds_kpis(data_set)
             else []
         )
     except KPIError as exc:

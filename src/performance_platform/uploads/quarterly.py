@@ -88,6 +88,14 @@ _QUARTER_FIRST = re.compile(r"\s*Q([1-4])\s*[-/ ]?\s*(\d{4})\s*", re.IGNORECASE)
 # --- reading a row ---------------------------------------------------------------------
 
 
+def _date_or_none(value) -> datetime | None:
+    """``value`` read as a date, or None if it is not one (its text is then said wrong)."""
+    try:
+        return parse_timestamp(value.isoformat() if isinstance(value, date | datetime) else value)
+    except (TimestampError, ValueError, TypeError):
+        return None
+
+
 def quarter_start(value) -> datetime:
     """The first instant (UTC) of the quarter ``value`` names: ``2025-Q1``, ``Q1 2025``,
     or a date (or midnight) that is a quarter's first day. Raises ValueError with the
@@ -99,13 +107,8 @@ def quarter_start(value) -> datetime:
             year, number = (groups[0], groups[1]) if match.re is _QUARTER else groups[::-1]
             return datetime(int(year), 3 * int(number) - 2, 1, tzinfo=UTC)
     if isinstance(value, str | datetime | date) and not isinstance(value, bool):
-        try:
-            when = parse_timestamp(
-                value.isoformat() if isinstance(value, date | datetime) else value
-            )
-        except (TimestampError, ValueError, TypeError):
-            pass
-        else:
+        when = _date_or_none(value)
+        if when is not None:
             if when.month in (1, 4, 7, 10) and when.day == 1 and when.time() == datetime.min.time():
                 return when
             raise ValueError(
