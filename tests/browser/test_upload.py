@@ -187,3 +187,32 @@ def test_the_upload_pages_fit_a_phone(browser, site, js):
             visit.check(name)
     finally:
         visit.close()
+
+
+def test_a_platform_admin_checks_a_quarterly_collection(browser, site, js, tmp_path):
+    """The quarterly collection's pages, at both widths: the form, and a file with an
+    unknown service and a bad cell, whose error summary names the cell."""
+    for viewport, suffix in [(None, ""), (PHONE, "-phone")]:
+        visit = Visit(browser, site.url, js, **({"viewport": viewport} if viewport else {}))
+        page = visit.page
+        try:
+            visit.goto("/manage/sign-in")
+            page.get_by_label("Email address").fill("admin@demo.example")
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            press(page, "Sign in")
+            visit.goto("/manage/uploads/quarterly")
+            assert page.locator("h1").inner_text() == "Quarterly transactions collection"
+            visit.check(f"quarterly-form{suffix}")
+            path = tmp_path / f"quarter{suffix}.csv"
+            path.write_text(
+                "service,quarter,digital,paper_form,total_cost\n"
+                "vehicle-tax,2026-Q3,lots,10,5000\n"
+                "no-such-service,2026-Q3,100,10,5000\n"
+            )
+            page.set_input_files("#id_file", str(path))
+            press(page, "Upload and check")
+            summary = page.locator(".govuk-error-summary").inner_text()
+            assert "Row 2, column digital" in summary
+            visit.check(f"quarterly-errors{suffix}")
+        finally:
+            visit.close()

@@ -21,7 +21,7 @@ from . import limits, quarterly, tasks
 from .forms import QuarterlyForm
 from .models import Upload
 from .processing import NotAllowed
-from .views import _attachment
+from .views import attachment_header
 
 
 def _admin_only(request) -> None:
@@ -190,5 +190,5 @@ def template(request, extension):
     else:
         raise Http404("No such template")
     response = HttpResponse(body, content_type=kind)
-    response["Content-Disposition"] = _attachment(f"{name}.{extension}")
+    response["Content-Disposition"] = attachment_header(f"{name}.{extension}")
     return response

@@ -287,12 +287,15 @@ def download(request, pk):
     """The file as it was uploaded, as an attachment (never shown in the browser)."""
     item = _upload_or_404(request, pk)
     response = HttpResponse(processing.content_of(item), content_type="application/octet-stream")
-    response["Content-Disposition"] = _attachment(item.filename)
+    response["Content-Disposition"] = attachment_header(item.filename)
     return response
 
 
-def _attachment(filename: str) -> str:
-    ascii_name = "".join(ch if ch.isascii() and ch not in '"\\;' else "_" for ch in filename)
+def attachment_header(filename: str) -> str:
+    """A Content-Disposition for a download called ``filename``, safe for any name."""
+    ascii_name = "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in filename
+    )
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
@@ -332,7 +335,7 @@ def template(request, name, extension):
         body = spreadsheet_templates.as_xlsx(made)
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=kind)
-    response["Content-Disposition"] = _attachment(f"{made.filename}.{extension}")
+    response["Content-Disposition"] = attachment_header(f"{made.filename}.{extension}")
     return response
 
 
