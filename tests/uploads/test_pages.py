@@ -277,3 +277,26 @@ def test_the_hub_offers_templates_for_exactly_the_types_that_have_one(data_set):
     from performance_platform.uploads.spreadsheet_templates import TEMPLATE_TYPES
 
     assert set(TEMPLATE_TYPES) == set(SCHEMAS)
+
+
+def test_the_history_offers_a_rollback_only_while_one_can_be_done(client, uploader, data_set):
+    client.force_login(uploader)
+    post_file(client, data_set, GOOD)
+    upload = Upload.objects.get()
+    client.post(f"/manage/uploads/{upload.pk}/confirm")
+    url = f"/manage/data-sets/{data_set.name}/uploads"
+    assert f"/manage/uploads/{upload.pk}/rollback" in client.get(url).content.decode()
+    # Something else writes to the data set: a rollback would undo it, so none is offered.
+    from django.utils import timezone
+
+    from performance_platform.datastore import storage
+    from performance_platform.datastore.validation import prepare_records
+
+    prepared, _ = prepare_records(
+        [{"_timestamp": "2026-10-01T00:00:00Z", "period": "month", "channel": "api", "count": 1}],
+        schema=data_set.schema,
+        auto_ids=data_set.auto_ids,
+        now=timezone.now(),
+    )
+    storage.store_records(data_set, prepared, now=timezone.now())
+    assert "/rollback" not in client.get(url).content.decode()

@@ -64,7 +64,7 @@ def index(request):
     recent = (
         Upload.objects.filter(uploaded_by=request.user)
         .select_related("data_set")
-        .order_by("-created_at")[:5]
+        .order_by("-created_at", "-pk")[:5]
     )
     return _page(
         request,
@@ -306,15 +306,16 @@ def history(request, name):
     """``/manage/data-sets/<name>/uploads``: every upload to the data set, newest first."""
     ds = _data_set(request, name)
     uploads = Upload.objects.filter(data_set=ds).select_related("uploaded_by")[:200]
+    latest = Upload.objects.filter(data_set=ds, status=Upload.Status.STORED).first()
+    # Offered only when it can be done (nothing has written to the data set since).
+    can_roll_back = latest if latest and processing.rollback_problem(latest) is None else None
     return _page(
         request,
         "uploads/history.html",
         {
             "data_set": ds,
             "uploads": uploads,
-            "latest_stored": Upload.objects.filter(
-                data_set=ds, status=Upload.Status.STORED
-            ).first(),
+            "can_roll_back": can_roll_back,
             "template": spreadsheet_templates.has_template(ds),
         },
     )
