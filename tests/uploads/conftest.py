@@ -62,6 +62,29 @@ def manager(make_user, org, dashboard):
     return make_user(email="manager@example.gov.uk", roles=[(Role.SERVICE_MANAGER, org)])
 
 
+#: Every column of a stored record, so a comparison can be column for column.
+RECORD_COLUMNS = (
+    "record_id",
+    "timestamp",
+    "hour_start",
+    "day_start",
+    "week_start",
+    "month_start",
+    "quarter_start",
+    "year_start",
+    "updated_at",
+    "data",
+)
+
+
+def stored_rows(**where) -> list[tuple]:
+    """The stored records matching ``where`` (Record filters), column for column."""
+    from performance_platform.datastore.models import Record
+
+    rows = Record.objects.filter(**where).order_by("data_set_id", "record_id")
+    return list(rows.values_list("data_set_id", *RECORD_COLUMNS))
+
+
 def csv_file(*rows: str) -> bytes:
     """A CSV file's bytes from its lines."""
     return ("\n".join(rows) + "\n").encode("utf-8")

@@ -15,7 +15,7 @@ from performance_platform.uploads.checking import MAX_ERRORS
 from performance_platform.uploads.models import Upload
 from tests.conftest import FROZEN_NOW
 
-from .conftest import HEADER, csv_file, month_rows
+from .conftest import HEADER, csv_file, month_rows, stored_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -32,22 +32,7 @@ def upload_of(data_set, content: bytes, name="figures.csv", mode=Upload.Mode.ADD
 
 def stored(data_set) -> list[tuple]:
     """Every stored record of the data set, column for column."""
-    return list(
-        Record.objects.filter(data_set=data_set)
-        .order_by("record_id")
-        .values_list(
-            "record_id",
-            "timestamp",
-            "hour_start",
-            "day_start",
-            "week_start",
-            "month_start",
-            "quarter_start",
-            "year_start",
-            "updated_at",
-            "data",
-        )
-    )
+    return stored_rows(data_set=data_set)
 
 
 def rollups(data_set) -> list[tuple]:

@@ -21,7 +21,7 @@ from performance_platform.uploads.processing import NotAllowed
 from performance_platform.worker.runner import run_pending
 from tests.conftest import FROZEN_NOW
 
-from .conftest import csv_file
+from .conftest import csv_file, stored_rows
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -66,23 +66,7 @@ def stored(group, data_type) -> list[dict]:
 
 def raw(group) -> list[tuple]:
     """Every stored record of a group's data sets, column for column."""
-    return list(
-        Record.objects.filter(data_set__data_group__name=group)
-        .order_by("data_set_id", "record_id")
-        .values_list(
-            "data_set_id",
-            "record_id",
-            "timestamp",
-            "hour_start",
-            "day_start",
-            "week_start",
-            "month_start",
-            "quarter_start",
-            "year_start",
-            "updated_at",
-            "data",
-        )
-    )
+    return stored_rows(data_set__data_group__name=group)
 
 
 def upload_of(*lines, name="quarterly.csv"):

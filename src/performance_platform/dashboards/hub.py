@@ -29,7 +29,7 @@ from performance_platform.kpis import standard as kpi_standard
 
 from . import permissions
 from .models import Annotation, Dashboard, Module
-from .standard import CADENCE_OF_PERIOD, STANDARD, StandardModule, module_spec
+from .standard import CADENCE_OF_PERIOD, STANDARD, StandardModule, make_module, module_spec
 
 log = logging.getLogger(__name__)
 
@@ -171,21 +171,7 @@ def add_standard_module(
             )
         ]
         last = top_level_modules(dashboard).aggregate(last=Max("order"))["last"]
-        module = Module(
-            dashboard=dashboard,
-            slug=spec["slug"],
-            type=spec["type"],
-            title=spec["title"],
-            description=spec["description"],
-            info=spec["info"],
-            data_group=group,
-            data_type=DataType.objects.get_or_create(name=spec["data_type"])[0],
-            query=spec["query"],
-            options=spec["options"],
-            order=0 if last is None else last + 1,
-        )
-        module.full_clean()
-        module.save()
+        module = make_module(dashboard, group, spec, order=0 if last is None else last + 1)
         audit.record(
             "module.add",
             target=module,

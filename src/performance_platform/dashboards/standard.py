@@ -14,8 +14,11 @@ month), as the KPI transforms compute them.
 
 from dataclasses import dataclass
 
+from performance_platform.datastore.models import DataType
 from performance_platform.kpis import catalogue
 from performance_platform.kpis import standard as kpi_standard
+
+from .models import Module
 
 #: The periods a chart can show, as the hub names them.
 PERIODS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
@@ -224,3 +227,25 @@ def module_specs(cadence: str) -> list[dict]:
     return [module_spec(m, cadence) for m in STANDARD.values()] + [
         transactions_by_channel_spec(cadence)
     ]
+
+
+def make_module(dashboard, group, spec: dict, *, order: int):
+    """Save (checked) a module of ``dashboard`` from one of :func:`module_spec`'s specs,
+    reading ``group``'s data. Approval, the hub and the quarterly collection's drafts all
+    make standard modules with it, so a module is the same whoever made it."""
+    module = Module(
+        dashboard=dashboard,
+        order=order,
+        slug=spec["slug"],
+        type=spec["type"],
+        title=spec["title"],
+        description=spec["description"],
+        info=spec.get("info") or [],
+        data_group=group,
+        data_type=DataType.objects.get_or_create(name=spec["data_type"])[0],
+        query=spec["query"],
+        options=spec["options"],
+    )
+    module.full_clean()
+    module.save()
+    return module

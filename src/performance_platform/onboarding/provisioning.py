@@ -30,7 +30,7 @@ from performance_platform.dashboards.models import (
     Module,
     Organisation,
 )
-from performance_platform.datastore.models import DataGroup, DataSet, DataType, default_name
+from performance_platform.datastore.models import DataGroup, DataSet, default_name
 from performance_platform.kpis import standard
 from performance_platform.kpis.models import Transform
 
@@ -243,25 +243,10 @@ def _data_set(group: DataGroup, data_type: str, cadence: str, *, actor, request)
 
 
 def _modules(dashboard: Dashboard, group: DataGroup, cadence: str) -> list[Module]:
-    modules = []
-    for order, spec in enumerate(dashboard_standard.module_specs(cadence)):
-        module = Module(
-            dashboard=dashboard,
-            order=order,
-            slug=spec["slug"],
-            type=spec["type"],
-            title=spec["title"],
-            description=spec["description"],
-            info=spec.get("info") or [],
-            data_group=group,
-            data_type=DataType.objects.get_or_create(name=spec["data_type"])[0],
-            query=spec["query"],
-            options=spec["options"],
-        )
-        module.full_clean()
-        module.save()
-        modules.append(module)
-    return modules
+    return [
+        dashboard_standard.make_module(dashboard, group, spec, order=order)
+        for order, spec in enumerate(dashboard_standard.module_specs(cadence))
+    ]
 
 
 def _account(email: str, name: str, outcome: Outcome) -> User:

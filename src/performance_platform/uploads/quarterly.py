@@ -33,9 +33,9 @@ from django.utils import timezone
 
 from performance_platform.accounts import audit
 from performance_platform.dashboards import standard as dashboard_standard
-from performance_platform.dashboards.models import RESERVED_SLUGS, SLUG, Dashboard, Module
+from performance_platform.dashboards.models import RESERVED_SLUGS, SLUG, Dashboard
 from performance_platform.datastore import storage
-from performance_platform.datastore.models import DataGroup, DataSet, DataType, Record
+from performance_platform.datastore.models import DataGroup, DataSet, Record
 from performance_platform.datastore.validation import (
     TimestampError,
     finish_record,
@@ -829,24 +829,9 @@ def create_drafts(upload: Upload, identifiers, *, user=None, request=None) -> li
 def _modules(dashboard: Dashboard, group: DataGroup) -> None:
     """The draft's digital take-up and cost per transaction modules, as approval makes them."""
     wanted = {"digital-takeup", "cost-per-transaction"}
-    for order, spec in enumerate(
-        s for s in dashboard_standard.module_specs(CADENCE) if s["slug"] in wanted
-    ):
-        module = Module(
-            dashboard=dashboard,
-            order=order,
-            slug=spec["slug"],
-            type=spec["type"],
-            title=spec["title"],
-            description=spec["description"],
-            info=spec.get("info") or [],
-            data_group=group,
-            data_type=DataType.objects.get_or_create(name=spec["data_type"])[0],
-            query=spec["query"],
-            options=spec["options"],
-        )
-        module.full_clean()
-        module.save()
+    specs = [s for s in dashboard_standard.module_specs(CADENCE) if s["slug"] in wanted]
+    for order, spec in enumerate(specs):
+        dashboard_standard.make_module(dashboard, group, spec, order=order)
 
 
 # --- the template ----------------------------------------------------------------------------

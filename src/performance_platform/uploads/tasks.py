@@ -61,40 +61,29 @@ def check_upload(upload_id: int) -> dict:
 @task()
 def store_upload(upload_id: int, user_id: int | None = None) -> dict:
     """Store a large upload that its uploader confirmed, then tell them."""
-    upload = Upload.objects.filter(pk=upload_id).first()
-    if upload is None or upload.status != Upload.Status.STORING:
-        return {"skipped": "the upload is gone or not waiting to be stored"}
-    user = User.objects.filter(pk=user_id).first() if user_id else None
-    # The page moved it to "storing", so that it could not be confirmed twice.
-    try:
-        upload = processing.store(upload, user=user, allow_status=Upload.Status.STORING)
-    except Exception as exc:
-        close_old_connections()
-        logger.exception("storing upload %s failed", upload_id)
-        _failed(
-            upload_id,
-            f"The records could not be stored ({type(exc).__name__}): nothing was stored.",
-        )
-        return {"upload": upload_id, "status": "failed"}
-    if upload.status == Upload.Status.STORED:
-        _tell(upload, f"{upload.filename} has been stored", "uploads/email/stored.txt")
-    else:
-        _tell(upload, f"{upload.filename} has errors", "uploads/email/invalid.txt")
-    return {"upload": upload_id, "status": upload.status, "records": upload.stored_count}
+    return _store(Upload.objects.filter(pk=upload_id).first(), user_id, processing.store)
 
 
 @task()
 def store_quarterly(upload_id: int, user_id: int | None = None) -> dict:
     """Store a large quarterly collection that a platform admin confirmed, then tell them."""
     upload = Upload.objects.filter(pk=upload_id, kind=Upload.Kind.QUARTERLY).first()
+    return _store(upload, user_id, quarterly.store)
+
+
+def _store(upload: Upload | None, user_id: int | None, store) -> dict:
+    """Store a confirmed upload with ``store`` (one data set's, or the quarterly one's),
+    then tell the uploader how it went."""
     if upload is None or upload.status != Upload.Status.STORING:
         return {"skipped": "the upload is gone or not waiting to be stored"}
+    upload_id = upload.pk
     user = User.objects.filter(pk=user_id).first() if user_id else None
+    # The page moved it to "storing", so that it could not be confirmed twice.
     try:
-        upload = quarterly.store(upload, user=user, allow_status=Upload.Status.STORING)
+        upload = store(upload, user=user, allow_status=Upload.Status.STORING)
     except Exception as exc:
         close_old_connections()
-        logger.exception("storing quarterly upload %s failed", upload_id)
+        logger.exception("storing upload %s failed", upload_id)
         _failed(
             upload_id,
             f"The records could not be stored ({type(exc).__name__}): nothing was stored.",
