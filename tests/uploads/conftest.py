@@ -2,13 +2,23 @@
 transforms (as approval makes them), and people in each role."""
 
 import pytest
+import time_machine
 
 from performance_platform.accounts.models import Membership
 from performance_platform.dashboards.models import Dashboard, Organisation
 from performance_platform.datastore.models import DataGroup
 from performance_platform.kpis import standard
+from tests.conftest import FROZEN_NOW
 
 Role = Membership.Role
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """The clock starts at FROZEN_NOW (and runs on), so "the periods that are due" and the
+    KPIs' periods do not depend on when the tests run."""
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
