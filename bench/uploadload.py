@@ -29,6 +29,7 @@ resident memory above what it held before the file was read.
 All need ``DJANGO_SETTINGS_MODULE`` and ``DATABASE_URL`` in the environment.
 """
 
+import contextlib
 import cProfile
 import io
 import json
@@ -53,12 +54,10 @@ def _log(message: str) -> None:
 
 
 def _status_mb(key: str) -> float | None:
-    try:
+    with contextlib.suppress(OSError):  # no /proc: the caller falls back to ru_maxrss
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
     return None
 
 

@@ -2,6 +2,8 @@
 that lie, unsupported types, zip bombs, macros, passwords, damage; random bytes never
 raise anything but FileRefused; and the size limit as a file streams in."""
 
+import collections
+import contextlib
 import io
 import struct
 import zipfile
@@ -409,11 +411,11 @@ def test_damaged_real_spreadsheets_never_raise_anything_but_file_refused(cut, fl
         broken = bytearray(data)
         position = cut % len(broken)
         broken[position] ^= flip
-        try:
-            for _ in open_table(io.BytesIO(bytes(broken[: max(cut, 1) * 3])), name).rows:
-                pass
-        except FileRefused:
-            pass
+        # Reading every row raises FileRefused or nothing: any other exception fails.
+        with contextlib.suppress(FileRefused):
+            collections.deque(
+                open_table(io.BytesIO(bytes(broken[: max(cut, 1) * 3])), name).rows, 0
+            )
 
 
 XLSX_BYTES = xlsx(ROWS * 5)

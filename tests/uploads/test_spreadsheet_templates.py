@@ -17,6 +17,7 @@ from performance_platform.datastore.models import DataGroup
 from performance_platform.datastore.validation import prepare_records, validate_records
 from performance_platform.kpis import standard
 from performance_platform.uploads import spreadsheet_templates as st
+from performance_platform.uploads.reading import type_text
 from tests.conftest import FROZEN_NOW
 
 TODAY = FROZEN_NOW.date()  # Wednesday 25 November 2026
@@ -54,21 +55,11 @@ def _filled(template, start=7):
     return rows
 
 
-def _typed(text):
-    """A CSV cell as the upload reads it: numbers typed, the rest text."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def _csv_records(body: bytes) -> list[dict]:
     assert body.startswith(b"\xef\xbb\xbf")
     reader = csv.reader(io.StringIO(body.decode("utf-8-sig")))
     headers = next(reader)
-    return [dict(zip(headers, map(_typed, row), strict=True)) for row in reader if row]
+    return [dict(zip(headers, map(type_text, row), strict=True)) for row in reader if row]
 
 
 def _xlsx_records(body: bytes) -> list[dict]:
@@ -274,7 +265,7 @@ def test_filled_xlsx_passes_the_data_sets_checks(db, data_type, cadence):
 def test_an_untouched_template_is_refused_per_empty_cell(db):
     ds = _data_set("transactions-by-channel", "monthly")
     records = _csv_records(st.as_csv(st.template_for(ds, today=TODAY)))
-    records = [{k: v for k, v in r.items() if v != ""} for r in records]
+    records = [{k: v for k, v in r.items() if v not in ("", None)} for r in records]
     _, errors = validate_records(records, schema=ds.schema, auto_ids=ds.auto_ids)
     assert len(errors) == len(st.STANDARD_CHANNELS)
     assert all("count" in e for e in errors)

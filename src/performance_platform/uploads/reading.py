@@ -289,7 +289,7 @@ def _open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except Exception as exc:  # BadZipFile, but also NotImplementedError, ValueError, ...
+    except Exception as exc:  # BadZipFile, an unsupported compression method, ...
         raise FileRefused(_DAMAGED.format(kind=_a(_NAMES[kind]))) from exc
     bomb = FileRefused(_BOMB)
     if len(entries) > MAX_ZIP_ENTRIES:
@@ -336,7 +336,7 @@ def _verify_zip(
                         carry = window[-_ERROR_CELL_SPAN:]
     except FileRefused:
         raise
-    except Exception as exc:  # BadZipFile (CRC), zlib.error, NotImplementedError, ...
+    except Exception as exc:  # BadZipFile (CRC), zlib.error, an unsupported method, ...
         raise damaged from exc
     return found
 
