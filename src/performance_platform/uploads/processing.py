@@ -188,17 +188,16 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
             upload.deleted_count = sum(1 for rid in in_range.iterator() if rid not in wanted)
     # The file's own columns: the ids the platform makes are not the uploader's business.
     headers = parsed.headers
+
+    def trial():
+        _store(data_set, records, upload.mode, span, now=now)
+        return span
+
     try:
         # The trial stores every record (then rolls back) to run the KPI transforms on
         # them; with no transform reading this data set there is nothing to work out, and
         # the trial would cost as much as storing the file for real.
-        changes = (
-            kpi_changes(
-                data_set, lambda: _store(data_set, records, upload.mode, span, now=now), now=now
-            )
-            if feeds_kpis(data_set)
-            else []
-        )
+        changes = kpi_changes(data_set, trial, now=now) if feeds_kpis(data_set) else []
     except KPIError as exc:
         # Storing it would break the dashboard's figures: refuse it now, with the reason.
         upload.errors = [CellError(f"The file cannot be stored: {exc.message}").as_dict()]
@@ -217,13 +216,13 @@ def check(upload: Upload, *, progress=None, now=None) -> Upload:
     return upload
 
 
-def _store(data_set, records, mode, span, *, now) -> tuple[datetime, datetime] | None:
-    """Store ``records`` (already checked) into ``data_set``: what confirming does."""
+def _store(data_set, records, mode, span, *, now) -> storage.Replaced:
+    """Store ``records`` (already checked) into ``data_set``, added or replacing ``span``:
+    what confirming does, and what the preview's KPI trial does before it is undone."""
     now_iso = iso(now)
-    prepared = (finish_record(dict(r), now, now_iso=now_iso) for r in records)
+    prepared = (finish_record(r, now, now_iso=now_iso) for r in records)
     replace = span if mode == Upload.Mode.REPLACE else None
-    storage.store_replacing(data_set, prepared, now=now, replace_range=replace)
-    return span
+    return storage.store_replacing(data_set, prepared, now=now, replace_range=replace)
 
 
 def _data_set(upload: Upload) -> DataSet:
@@ -270,10 +269,7 @@ def store(
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
         if locked.status != allow_status:
             raise NotAllowed("This upload has already been stored or cancelled.")
-        now_iso = iso(now)
-        prepared = (finish_record(r, now, now_iso=now_iso) for r in records)
-        replace = span if upload.mode == Upload.Mode.REPLACE else None
-        result = storage.store_replacing(data_set, prepared, now=now, replace_range=replace)
+        result = _store(data_set, records, upload.mode, span, now=now)
         for part, at in enumerate(range(0, len(result.previous), SNAPSHOT_PART)):
             UploadSnapshot.objects.create(
                 upload=upload,

@@ -46,6 +46,7 @@ from performance_platform.datastore.validation import (
 from performance_platform.kpis import standard
 from performance_platform.kpis.models import Transform
 
+from . import processing
 from .checking import CellError, Checked, _words
 from .models import Upload, UploadFile, UploadSnapshot
 from .processing import SNAPSHOT_PART, NotAllowed, _safe_filename, content_of
@@ -697,15 +698,9 @@ def store(
 
 def cancel(upload: Upload) -> Upload:
     """Drop a checked quarterly upload without storing it."""
-    updated = Upload.objects.filter(
-        pk=upload.pk,
-        kind=Upload.Kind.QUARTERLY,
-        status__in=[Upload.Status.READY, Upload.Status.INVALID],
-    ).update(status=Upload.Status.CANCELLED)
-    if not updated:
-        raise NotAllowed("Only an upload waiting for confirmation can be cancelled.")
-    upload.refresh_from_db()
-    return upload
+    if upload.kind != Upload.Kind.QUARTERLY:
+        raise NotAllowed("This is not a quarterly collection.")
+    return processing.cancel(upload)
 
 
 def rollback_problem(upload: Upload) -> str | None:
