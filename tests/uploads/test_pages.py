@@ -300,3 +300,11 @@ def test_the_history_offers_a_rollback_only_while_one_can_be_done(client, upload
     )
     storage.store_records(data_set, prepared, now=timezone.now())
     assert "/rollback" not in client.get(url).content.decode()
+
+
+def test_a_template_in_another_format_is_not_found(client, uploader, data_set):
+    client.force_login(uploader)
+    assert client.get(f"/manage/data-sets/{data_set.name}/template.csv").status_code == 200
+    for extension in ["exe", "xls", "CSV", "csv.exe"]:
+        url = f"/manage/data-sets/{data_set.name}/template.{extension}"
+        assert client.get(url).status_code == 404, extension

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -328,8 +327,8 @@ def template(request, name, extension):
     """The data set's spreadsheet template, pre-filled with the periods that are due."""
     ds = _data_set(request, name)
     made = spreadsheet_templates.template_for(ds, today=timezone.now().date())
-    if made is None:
-        raise Http404("This data set has no template")
+    if made is None or extension not in ("csv", "xlsx"):
+        raise Http404("This data set has no such template")
     if extension == "csv":
         body, kind = spreadsheet_templates.as_csv(made), "text/csv; charset=utf-8"
     else:
@@ -338,8 +337,3 @@ def template(request, name, extension):
     response = HttpResponse(body, content_type=kind)
     response["Content-Disposition"] = attachment_header(f"{made.filename}.{extension}")
     return response
-
-
-def upload_url(item: Upload) -> str:
-    """The page of an upload (for emails)."""
-    return reverse("uploads:upload", kwargs={"pk": item.pk})
