@@ -35,7 +35,7 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
 		--quiet --no-header -o requirements/main.txt
-	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra ga4 --universal --python-version 3.12 \
 		--generate-hashes --quiet --no-header -o requirements/dev.txt
 
 node_modules/.installed: package.json package-lock.json

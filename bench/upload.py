@@ -27,7 +27,7 @@ The figure judged is the upload's total over the write API's time (target at mos
 For context, each is also given over the **raw** baseline: the driver's ``executemany`` of
 the same rows (:func:`bench.write.raw_insert`, one transaction a 50,000 rows).
 
-Memory: a fresh process reads the XLSX with ``uploads.reading.open_table`` and iterates
+Memory: a fresh process reads the XLSX with ``lib.tables.open_table`` and iterates
 every row, nothing else; the figure judged (target under 200 MB) is the growth of its peak
 resident set (``VmHWM``, which counts the Rust parser's memory; not ``ru_maxrss``, which
 a child inherits from the process that started it), with the

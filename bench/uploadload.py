@@ -18,7 +18,7 @@ split into reading the file and the rest, and the process's CPU time of each pat
 its wall time. Then it checks every data set holds every
 record and that a sample of the stored JSON is the same whichever way it came.
 
-``parse``  reads the XLSX with ``uploads.reading.open_table`` and iterates every row, and
+``parse``  reads the XLSX with ``lib.tables.open_table`` and iterates every row, and
 nothing else: the peak resident memory (``VmHWM``; ``ru_maxrss`` where there is no
 ``/proc``) above what the process held just before (the Rust parser's memory included),
 then again under ``tracemalloc`` (Python objects only).
@@ -275,7 +275,7 @@ def parse(spec: dict) -> dict:
     """Peak memory of reading spec["file"] and iterating all its rows: RSS, then Python."""
     import tracemalloc
 
-    from performance_platform.uploads.reading import open_table
+    from performance_platform.lib.tables import open_table
 
     path = Path(spec["file"])
 

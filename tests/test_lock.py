@@ -30,7 +30,9 @@ def pins(name: str) -> dict[str, str]:
         (
             "dev.txt",
             PYPROJECT["project"]["dependencies"]
-            + PYPROJECT["project"]["optional-dependencies"]["dev"],
+            + PYPROJECT["project"]["optional-dependencies"]["dev"]
+            # The lock for development and tests holds the GA4 extra too (`make lock`).
+            + PYPROJECT["project"]["optional-dependencies"]["ga4"],
         ),
     ],
 )

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "performance_platform.configuration",
     "performance_platform.onboarding",
     "performance_platform.uploads",
+    "performance_platform.collectors",
     "performance_platform.demo",
 ]
 
@@ -448,10 +449,27 @@ WORKER_LEASE_SECONDS = _env_int("WORKER_LEASE_SECONDS", 60)
 # Seconds between scheduled freshness checks (stale flags on KPI summaries): the longest
 # a KPI tile can lag behind the clock in saying "out of date".
 FRESHNESS_CHECK_SECONDS = _env_int("FRESHNESS_CHECK_SECONDS", 300)
+# Collectors (docs/configuration.md, "Collectors"). Credentials are encrypted with the
+# first of these Fernet keys; any of them decrypts (for rotation). Unset: a key derived
+# from SECRET_KEY, for local use.
+COLLECTOR_CREDENTIALS_KEYS = _env("COLLECTOR_CREDENTIALS_KEYS", "")
+COLLECTOR_TIMEOUT = _env_float("COLLECTOR_TIMEOUT", 30.0)
+COLLECTOR_MAX_BYTES = _env_int("COLLECTOR_MAX_BYTES", 20 * 1024 * 1024)
+COLLECTOR_ATTEMPTS = _env_int("COLLECTOR_ATTEMPTS", 5)
+COLLECTOR_RETRY_DELAY = _env_float("COLLECTOR_RETRY_DELAY", 2.0)
+COLLECTOR_RETRY_MAX_DELAY = _env_float("COLLECTOR_RETRY_MAX_DELAY", 120.0)
+COLLECTOR_LEASE_SECONDS = _env_int("COLLECTOR_LEASE_SECONDS", 900)
+COLLECTOR_CHECK_SECONDS = _env_int("COLLECTOR_CHECK_SECONDS", 60)
+
 WORKER_SCHEDULE = {
     "check-freshness": {
         "task": "performance_platform.kpis.tasks.check_freshness",
         "every": FRESHNESS_CHECK_SECONDS,
+    },
+    # Queues a run of every collector that is due (each run takes its collector's lease).
+    "run-collectors": {
+        "task": "performance_platform.collectors.tasks.run_due_collectors",
+        "every": COLLECTOR_CHECK_SECONDS,
     },
 }
 

@@ -17,8 +17,8 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from performance_platform.lib.tables import FileRefused, detect_format, open_table
 from performance_platform.uploads import limits
-from performance_platform.uploads.reading import FileRefused, detect_format, open_table
 
 from .makefiles import encrypted_xlsx, ods, rezip, xls, xlsx
 

@@ -16,8 +16,8 @@ from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataGroup
 from performance_platform.datastore.validation import prepare_records, validate_records
 from performance_platform.kpis import standard
+from performance_platform.lib.tables import type_text
 from performance_platform.uploads import spreadsheet_templates as st
-from performance_platform.uploads.reading import type_text
 from tests.conftest import FROZEN_NOW
 
 TODAY = FROZEN_NOW.date()  # Wednesday 25 November 2026

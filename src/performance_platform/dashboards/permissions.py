@@ -26,6 +26,7 @@ published dashboard can be unpublished (publishing itself is by sign-off).
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
@@ -150,6 +151,20 @@ def organisations_of(data_set: DataSet) -> set[int]:
         )
     )
     return ids
+
+
+def owners_of(data_set: DataSet) -> list:
+    """The active people told about ``data_set`` (a broken collector, stale data): the
+    service managers of the organisations whose dashboards read it, and the uploaders
+    given it. Sorted by email, each once."""
+    managers = Membership.objects.filter(
+        role=Role.SERVICE_MANAGER, organisation_id__in=organisations_of(data_set)
+    ).values("user_id")
+    uploaders = DataSetAccess.objects.filter(data_set=data_set).values("user_id")
+    people = get_user_model().objects.filter(
+        Q(pk__in=Subquery(managers)) | Q(pk__in=Subquery(uploaders)), is_active=True
+    )
+    return sorted(people.exclude(email=""), key=lambda user: user.email.lower())
 
 
 def _can_dashboard(user, action: Action, dashboard: Dashboard) -> bool:

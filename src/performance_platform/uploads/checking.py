@@ -21,8 +21,7 @@ from performance_platform.datastore.validation import (
     is_valid_key,
     record_checker,
 )
-
-from .reading import Row
+from performance_platform.lib.tables import Row
 
 #: The most errors kept and shown; the rest are counted.
 MAX_ERRORS = 100

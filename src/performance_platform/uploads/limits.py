@@ -14,18 +14,10 @@ advise for upload handlers).
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
+from performance_platform.lib.tables import format_size
+
 #: The request attribute the handler leaves its note on (the size, or -1 if unknown).
 MARKER = "_upload_too_big"
-
-
-def format_size(size: int) -> str:
-    """A size for people: "980 bytes", "980 KB", "12.4 MB", "10 MB" (units of 1024)."""
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    megabytes = f"{size / (1024 * 1024):.1f}"
-    return f"{megabytes.removesuffix('.0')} MB"
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):

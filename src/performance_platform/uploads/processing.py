@@ -20,10 +20,10 @@ from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataSet, Record
 from performance_platform.datastore.validation import finish_record, iso
 from performance_platform.kpis.impact import KPIError, feeds_kpis, kpi_changes
+from performance_platform.lib.tables import FileRefused, open_table
 
 from .checking import CellError, Checked, check_rows
 from .models import Upload, UploadFile, UploadSnapshot
-from .reading import FileRefused, open_table
 
 #: How many rows the preview shows.
 PREVIEW_ROWS = 10

@@ -45,12 +45,12 @@ from performance_platform.datastore.validation import (
 )
 from performance_platform.kpis import standard
 from performance_platform.kpis.models import Transform
+from performance_platform.lib.tables import FileRefused, open_table
 
 from . import processing
 from .checking import CellError, Checked, _words
 from .models import Upload, UploadFile, UploadSnapshot
 from .processing import SNAPSHOT_PART, NotAllowed, _safe_filename, content_of
-from .reading import FileRefused, open_table
 
 TRANSACTIONS = "transactions-by-channel"
 TOTAL_COST = "total-cost"

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from performance_platform.accounts.models import User
 from performance_platform.datastore.write_api import find_data_set
+from performance_platform.lib.tables import format_size
 from performance_platform.uploads import processing
-from performance_platform.uploads.limits import format_size
 from performance_platform.uploads.models import Upload
 
 

@@ -48,7 +48,16 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from .limits import format_size
+
+def format_size(size: int) -> str:
+    """A size for people: "980 bytes", "980 KB", "12.4 MB", "10 MB" (units of 1024)."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    megabytes = f"{size / (1024 * 1024):.1f}"
+    return f"{megabytes.removesuffix('.0')} MB"
+
 
 #: Formats this reads, by the extension a file of each is named with.
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xls": "xls", ".ods": "ods"}

@@ -8,9 +8,8 @@ from datetime import date, datetime
 import pytest
 from python_calamine import CalamineWorkbook
 
-from performance_platform.uploads.reading import FileRefused, open_table
-
-from .makefiles import ods, rezip, xls, xlsx
+from performance_platform.lib.tables import FileRefused, open_table
+from tests.uploads.makefiles import ods, rezip, xls, xlsx
 
 HEADER = ["_timestamp", "period", "channel", "count"]
 ROW = ["2025-03-01T00:00:00+00:00", "month", "digital", 120]
