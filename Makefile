@@ -35,6 +35,8 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
 		--quiet --no-header -o requirements/main.txt
+	$(BIN)/uv pip compile pyproject.toml --extra ga4 --universal --python-version 3.12 \
+		--generate-hashes --quiet --no-header -o requirements/main-ga4.txt
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra ga4 --universal --python-version 3.12 \
 		--generate-hashes --quiet --no-header -o requirements/dev.txt
 

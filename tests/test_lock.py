@@ -28,6 +28,11 @@ def pins(name: str) -> dict[str, str]:
     [
         ("main.txt", PYPROJECT["project"]["dependencies"]),
         (
+            "main-ga4.txt",
+            PYPROJECT["project"]["dependencies"]
+            + PYPROJECT["project"]["optional-dependencies"]["ga4"],
+        ),
+        (
             "dev.txt",
             PYPROJECT["project"]["dependencies"]
             + PYPROJECT["project"]["optional-dependencies"]["dev"]
@@ -48,7 +53,7 @@ def test_every_dependency_is_locked_at_an_allowed_version(lock, requirements):
         )
 
 
-@pytest.mark.parametrize("lock", ["main.txt", "dev.txt"])
+@pytest.mark.parametrize("lock", ["main.txt", "main-ga4.txt", "dev.txt"])
 def test_every_locked_version_has_hashes(lock):
     text = (ROOT / "requirements" / lock).read_text()
     blocks = [b for b in re.split(r"\n(?=\S)", text) if PIN.match(b)]

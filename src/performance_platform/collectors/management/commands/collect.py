@@ -6,9 +6,12 @@ import json
 import sys
 from datetime import date
 
+from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from tqdm import tqdm
 
+from performance_platform.collectors import credentials
 from performance_platform.collectors.errors import CollectorError
 from performance_platform.collectors.models import Collector
 from performance_platform.collectors.running import run_collector
@@ -37,10 +40,18 @@ class Command(BaseCommand):
             help="Fetch and check, print the records as JSON lines, store nothing",
         )
         parser.add_argument("--list", action="store_true", help="List the collectors")
+        parser.add_argument(
+            "--rotate-keys",
+            action="store_true",
+            help="Encrypt every saved credential again under the first of "
+            "COLLECTOR_CREDENTIALS_KEYS (after adding a new key)",
+        )
 
     def handle(self, *args, **options):
         if options["list"]:
             return self._list()
+        if options["rotate_keys"]:
+            return self._rotate()
         if not options["name"]:
             raise CommandError("Name the collector to run (performance-platform collect --list).")
         start = _date(options["start"]) if options["start"] else None
@@ -88,6 +99,21 @@ class Command(BaseCommand):
             f"{collector.name}: stored {run.records:,} records from {run.periods:,} "
             f"period(s) in {collector.data_set.name}{retried}."
         )
+
+    def _rotate(self):
+        done = 0
+        with transaction.atomic():
+            for collector in Collector.objects.exclude(credentials="").select_for_update():
+                try:
+                    collector.credentials = credentials.rotate(collector.credentials)
+                except InvalidToken:
+                    raise CommandError(
+                        f"The credentials of {collector.name} open with none of "
+                        "COLLECTOR_CREDENTIALS_KEYS: nothing was changed."
+                    )
+                collector.save(update_fields=["credentials"])
+                done += 1
+        self.stdout.write(f"Encrypted the credentials of {done} collector(s) under the first key.")
 
     def _list(self):
         collectors = Collector.objects.select_related("data_set").order_by("name")
