@@ -2,6 +2,8 @@
 its bytes with a content type, optionally only to requests carrying given headers (a 401
 otherwise, as a server behind a bearer token answers)."""
 
+from urllib.parse import urlsplit
+
 from .scripted import ScriptedFake, Seen
 
 CSV = "text/csv; charset=utf-8"
@@ -21,7 +23,7 @@ class FakeFiles(ScriptedFake):
         """Serve ``content`` at ``path``; its full URL."""
         if isinstance(content, str):
             content = content.encode()
-        self.files[path] = (content, content_type)
+        self.files[urlsplit(path).path] = (content, content_type)
         return self.url + path
 
     def answer(self, seen: Seen) -> tuple[int, dict, bytes]:

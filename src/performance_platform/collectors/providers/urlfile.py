@@ -102,12 +102,16 @@ class URLFile(Provider):
             timeout=source.timeout,
             max_bytes=source.max_bytes,
         )
-        kind = file_format(source.query, source.endpoint, answer.headers.get("content-type", ""))
+        content_type = answer.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() == "text/html":
+            # A sign-in or maintenance page served with 200 instead of the file.
+            raise Malformed(f"{_where(source.endpoint)} answered with a web page, not the file.")
+        kind = file_format(source.query, source.endpoint, content_type)
         column = source.query.get("timestamp", "_timestamp")
         if kind == "json":
             items = json_rows(answer.json())
         else:
-            items = table_rows(answer.body, kind, source.query.get("sheet"))
+            items = table_rows(answer.body, kind, source.query.get("sheet"), column)
         rows = []
         for where, values in items:
             values = dict(values)
@@ -122,6 +126,12 @@ class URLFile(Provider):
             dimensions, metrics = split_values(values, where)
             rows.append(Row(when, dimensions, metrics))
         return rows
+
+
+def _where(url: str) -> str:
+    # The address without its query, which may carry a key.
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def headers(credentials: dict) -> dict:
@@ -176,10 +186,14 @@ def json_rows(data: object) -> list[tuple[str, dict]]:
     return found
 
 
-def table_rows(body: bytes, kind: str, sheet: str | None) -> list[tuple[str, dict]]:
-    """The rows of a CSV or spreadsheet, read as uploads are, each with its row number."""
+def table_rows(body: bytes, kind: str, sheet: str | None, column: str) -> list[tuple[str, dict]]:
+    """The rows of a CSV or spreadsheet, read as uploads are, each with its row number;
+    its header must name the timestamp ``column``."""
     try:
         table = open_table(io.BytesIO(body), f"collected.{kind}", sheet=sheet)
+        if column not in table.headers:
+            shown = ", ".join(repr(h) for h in table.headers[:10])
+            raise Malformed(f"The file has no {column!r} column (its columns: {shown}).")
         found = []
         for row in table.rows:
             if row.problems:
