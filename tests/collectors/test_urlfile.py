@@ -107,6 +107,37 @@ def test_a_list_of_objects_is_read_too(make_collector, plain_data_set, files):
     ]
 
 
+def test_another_platforms_read_api_can_feed_a_data_set(make_collector, plain_data_set, files):
+    served = {
+        "data": [
+            {
+                "_day_start_at": "2026-11-02T00:00:00+00:00",
+                "_hour_start_at": "2026-11-02T00:00:00+00:00",
+                "_id": "dmlzaXRz",
+                "_month_start_at": "2026-11-01T00:00:00+00:00",
+                "_quarter_start_at": "2026-10-01T00:00:00+00:00",
+                "_timestamp": "2026-11-02T00:00:00+00:00",
+                "_updated_at": "2026-11-03T12:34:52.485577+00:00",
+                "_week_start_at": "2026-11-02T00:00:00+00:00",
+                "_year_start_at": "2026-01-01T00:00:00+00:00",
+                "count": 125,
+                "timeSpan": "week",
+            }
+        ]
+    }
+    url = files.publish("/data/tax-disc/volumes", json.dumps(served), JSON)
+    collector = make_collector(plain_data_set, "url", url, secrets={"bearer_token": TOKEN})
+
+    outcome = run_collector(collector)
+
+    assert outcome.ok, outcome.run.message
+    [record] = records_of(plain_data_set)
+    assert fields([record]) == [
+        {"_timestamp": "2026-11-02T00:00:00+00:00", "count": 125, "timeSpan": "week"}
+    ]
+    assert record["_updated_at"].startswith("2026-11-18")  # stored here, now
+
+
 def test_a_spreadsheet_is_read_as_an_upload_would_be(make_collector, plain_data_set, files):
     sheet = xlsx(
         [["_timestamp", "channel", "count"], [datetime(2026, 11, 2), "digital", 125]],

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
+from performance_platform.datastore.periods import PERIOD_KEYS
 from performance_platform.lib.tables import FileRefused, open_table
 
 from ..errors import ConfigProblem, Malformed
@@ -23,6 +24,10 @@ from ..http import call
 from .base import Period, Provider, Row, Source
 
 FORMATS = ["csv", "json", "xlsx", "ods"]
+
+#: Fields a platform adds to the records it serves (the read API's): dropped, so one
+#: platform's data set can feed another's. The id is made again from the record.
+STORE_ADDED = frozenset({"_id", "_updated_at", *PERIOD_KEYS})
 
 #: Content types that say which format a file is in, when its address does not.
 _CONTENT_TYPES = {
@@ -114,7 +119,7 @@ class URLFile(Provider):
             items = table_rows(answer.body, kind, source.query.get("sheet"), column)
         rows = []
         for where, values in items:
-            values = dict(values)
+            values = {k: v for k, v in values.items() if k not in STORE_ADDED}
             stamp = values.pop(column, None)
             when = parse_timestamp(stamp)
             if when is None:
