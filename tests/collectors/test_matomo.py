@@ -239,7 +239,7 @@ def test_a_429_waits_as_long_as_matomo_asks(summary, matomo, plain_data_set):
 
 @pytest.mark.parametrize(
     "refusal",
-    [access_error(1), status(401, "Unauthorized"), status(403, "Forbidden")],
+    [access_error(1), status(401, "Token revoked"), status(403, "Site not shared")],
     ids=["200-error-result", "401", "403"],
 )
 def test_a_refused_token_breaks_the_collector_and_tells_its_owners(
@@ -255,7 +255,11 @@ def test_a_refused_token_breaks_the_collector_and_tells_its_owners(
     assert completion.next_run_at is None
     assert len(matomo.requests) == 1  # never retried
     assert sorted(m.to[0] for m in mailoutbox) == [manager.email, uploader.email]
-    said = "requires 'view' access" if refusal.status == 200 else f"HTTP {refusal.status}"
+    said = {
+        200: "You can't access this resource as it requires 'view' access for the website id = 1.",
+        401: "(HTTP 401): Token revoked",
+        403: "(HTTP 403): Site not shared",
+    }[refusal.status]
     assert said in outcome.run.message
     for message in mailoutbox:
         assert said in message.body
