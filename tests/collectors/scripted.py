@@ -10,6 +10,7 @@ import gzip
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -133,7 +134,7 @@ class ScriptedHandler(JSONHandler):
             self.close_connection = True
 
 
-class ScriptedFake(FakeServer):
+class ScriptedFake(FakeServer, ABC):
     """A fake provider: subclasses give :meth:`answer`, the normal answer to a request."""
 
     handler: type[ScriptedHandler] = ScriptedHandler
@@ -156,9 +157,9 @@ class ScriptedFake(FakeServer):
             self.requests.append(seen)
             return self.script.pop(0) if self.script else None
 
+    @abstractmethod
     def answer(self, seen: Seen) -> tuple[int, dict, bytes]:
         """The normal answer: status, headers and body."""
-        raise AssertionError("a fake provider defines its normal answer")
 
     def gaps(self) -> list[float]:
         """Seconds between consecutive requests' arrivals."""
