@@ -299,7 +299,9 @@ class FakeGA4(FakeServer):
             names = sorted(_fields(condition))
             combinations = [
                 dict(zip(names, c, strict=True))
-                for c in itertools.product(*(list(DIMENSIONS.get(n, {"(not set)": 1})) for n in names))
+                for c in itertools.product(
+                    *(list(DIMENSIONS.get(n, {"(not set)": 1})) for n in names)
+                )
             ]
 
             def weight(values):
@@ -325,7 +327,10 @@ class FakeGA4(FakeServer):
     def _token(self, seen: Seen):
         form = {k: v[0] for k, v in parse_qs(seen.body.decode()).items()}
         if form.get("grant_type") != JWT_BEARER:
-            return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type."}
+            return 400, {
+                "error": "unsupported_grant_type",
+                "error_description": "Invalid grant_type.",
+            }
         assertion = form.get("assertion", "")
         try:
             claims = jwt.decode(assertion, options={"verify_signature": False})
@@ -343,7 +348,9 @@ class FakeGA4(FakeServer):
         return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
     def _api(self, seen: Seen):
-        match = re.fullmatch(r"/v1beta/properties/([0-9]+):(runReport|runRealtimeReport)", seen.path)
+        match = re.fullmatch(
+            r"/v1beta/properties/([0-9]+):(runReport|runRealtimeReport)", seen.path
+        )
         if not match:
             return 404, {"error": {"code": 404, "message": "Not found.", "status": "NOT_FOUND"}}
         token = seen.headers.get("authorization", "").removeprefix("Bearer ")

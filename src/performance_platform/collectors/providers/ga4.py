@@ -22,7 +22,8 @@ limit, a timeout, no proxy or ``.netrc`` from the environment, and no retries of
 import json
 import math
 import time
-from datetime import UTC, datetime, time as day_time
+from datetime import UTC, datetime
+from datetime import time as day_time
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -387,7 +388,12 @@ class _Connection:
             return method(request=request, retry=None, timeout=self.source.timeout)
         except CollectorError:
             raise  # the guards' own refusals, already in words
-        except (google_errors.Unauthenticated, google_errors.PermissionDenied) as exc:
+        except (
+            google_errors.Unauthorized,
+            google_errors.Forbidden,
+            google_errors.Unauthenticated,
+            google_errors.PermissionDenied,
+        ) as exc:
             raise AuthFailed(
                 f"Google Analytics refused the credentials (HTTP {exc.code}): {_said(exc)}"
             )
@@ -406,20 +412,24 @@ class _Connection:
             )
         except google_errors.GoogleAPICallError as exc:
             raise CollectorError(f"Google Analytics answered HTTP {exc.code}: {_said(exc)}")
-        except (json_format.ParseError, UnicodeDecodeError, ValueError):
+        except (json_format.ParseError, UnicodeDecodeError):
             raise Malformed("The answer from Google Analytics is not a report it could read.")
         except requests.Timeout:
             raise Retryable(
                 f"Google Analytics did not answer within {self.source.timeout:g} seconds."
             )
-        except requests.ConnectionError as exc:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise Retryable(f"Could not reach Google Analytics ({type(exc).__name__}).")
         except requests.RequestException as exc:
             raise CollectorError(f"The request to Google Analytics failed ({type(exc).__name__}).")
 
 
 def _said(exc: google_errors.GoogleAPICallError) -> str:
-    """Google's own message, on one line and short (its errors' ``message``)."""
+    """Google's own message, on one line and short: the error JSON's ``message`` (the
+    exception's own text starts with the request's method and URL)."""
+    content = getattr(getattr(exc, "response", None), "content", None)
+    if isinstance(content, bytes) and content.strip():
+        return provider_message(content)
     return " ".join(str(exc.message).split())[:300]
 
 
@@ -595,6 +605,4 @@ def _where(url: str) -> str:
 
 
 def _too_big(url: str, limit: int) -> str:
-    return (
-        f"The answer from {_where(url)} is larger than {limit:,} bytes (COLLECTOR_MAX_BYTES)."
-    )
+    return f"The answer from {_where(url)} is larger than {limit:,} bytes (COLLECTOR_MAX_BYTES)."
