@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
+from performance_platform.collectors import credentials
 from performance_platform.collectors.errors import ConfigProblem
 from performance_platform.collectors.models import Collector, CollectorRun
 from performance_platform.collectors.running import run_collector
@@ -410,14 +411,8 @@ def test_a_403_on_the_property_breaks_the_collector_too(devices, fake):
 
 
 @pytest.mark.django_db
-def test_a_key_google_refuses_breaks_the_collector(devices, fake, key, plain_data_set):
-    devices.credentials = ""  # saved again below, signed by a key the fake does not know
-    other = new_service_account(FakeGA4(), email="stranger@example.iam.gserviceaccount.com")
-    other["token_uri"] = key["token_uri"]
-    from performance_platform.collectors import credentials
-
-    devices.credentials = credentials.encrypt(other)
-    devices.save()
+def test_a_key_google_refuses_breaks_the_collector(devices, fake, key):
+    del fake.accounts[key["client_email"]]  # the key was deleted in Google Cloud
     outcome = run_collector(devices)
 
     assert outcome.run.message == (
@@ -425,7 +420,40 @@ def test_a_key_google_refuses_breaks_the_collector(devices, fake, key, plain_dat
     )
     devices.refresh_from_db()
     assert devices.state == Collector.State.BROKEN
-    assert api_requests(fake) == []
+    assert [r.kind for r in fake.requests] == ["token"]
+
+
+@pytest.mark.django_db
+def test_a_503_from_the_token_endpoint_is_retried_by_the_runner(devices, fake):
+    fake.fail(fake_ga4.Scripted(503, b"Service Unavailable", on="token"))
+    outcome = run_collector(devices)
+
+    assert outcome.ok, outcome.run.message
+    assert outcome.run.retries == 1
+    assert [r.kind for r in fake.requests][:3] == ["token", "token", "runReport"]
+
+
+@pytest.mark.django_db
+def test_a_token_answer_without_a_token_is_malformed(devices, fake):
+    fake.fail(fake_ga4.Scripted(200, {"token_type": "Bearer"}, on="token"))
+    outcome = run_collector(devices)
+
+    assert outcome.run.message == f"The answer from {fake.url}/token is not an access token."
+    devices.refresh_from_db()
+    assert devices.state == Collector.State.FAILING
+
+
+@pytest.mark.django_db
+def test_a_key_that_cannot_be_read_is_a_configuration_problem(devices, fake, key):
+    broken = {**key, "private_key": key["private_key"][:200]}
+    devices.credentials = credentials.encrypt(broken)
+    devices.save()
+    outcome = run_collector(devices)
+
+    assert outcome.run.message == (
+        "The service account key is not usable: its private_key cannot be read."
+    )
+    assert fake.requests == []
 
 
 @pytest.mark.django_db
@@ -532,8 +560,6 @@ def test_an_answer_over_the_size_limit_is_refused(devices, fake, settings, lengt
 
 @pytest.mark.django_db
 def test_a_token_uri_off_google_and_off_the_endpoint_is_refused(devices, fake, key):
-    from performance_platform.collectors import credentials
-
     devices.credentials = credentials.encrypt({**key, "token_uri": "https://evil.example/token"})
     devices.save()
     outcome = run_collector(devices)
@@ -558,22 +584,24 @@ def test_a_query_without_metrics_or_completion_is_refused_before_any_request(
 
 @pytest.mark.django_db
 def test_the_credentials_never_reach_a_log_or_a_message(completion, fake, key, caplog):
+    # Google's loggers do not propagate to the root unless configured: listen to them too.
     loggers = [logging.getLogger(name) for name in ("google", "urllib3", "requests")]
+    levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(caplog.handler)
+        logger.setLevel(logging.DEBUG)
     try:
         with caplog.at_level(logging.DEBUG):
-            for name in ("google", "urllib3", "requests"):
-                logging.getLogger(name).setLevel(logging.DEBUG)
             assert run_collector(completion).ok
             fake.fail(fake_ga4.unauthenticated())
             failed = run_collector(completion).run
     finally:
-        for logger in loggers:
+        for logger, level in zip(loggers, levels, strict=True):
             logger.removeHandler(caplog.handler)
-            logger.setLevel(logging.NOTSET)
+            logger.setLevel(level)
 
-    assert caplog.records  # the run did log, at DEBUG, through these loggers
+    # The runs did log, at DEBUG, through these loggers (urllib3's connections at least).
+    assert any(r.name.startswith("urllib3") for r in caplog.records)
     secrets = [
         key["private_key_id"],
         *key["private_key"].strip().splitlines()[1:-1],
