@@ -400,7 +400,10 @@ class FakeGA4(FakeServer):
                     self._send(scripted)
                     return
                 status, answer = fake._token(seen) if on == "token" else fake._api(seen)
-                self._json(status, answer)
+                try:
+                    self._json(status, answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up waiting (a slow answer's timeout)
 
             def _send(self, scripted: Scripted):
                 body = scripted.body

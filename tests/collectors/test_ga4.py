@@ -88,6 +88,12 @@ def journey_counts(data_set) -> dict:
     return {(r["_timestamp"], r["stage"]): r["count"] for r in records_of(data_set)}
 
 
+def _in_list(field: str, values: list) -> dict:
+    return {
+        "filter": {"fieldName": field, "inListFilter": {"values": values, "caseSensitive": True}}
+    }
+
+
 def api_requests(fake) -> list:
     return [r for r in fake.requests if r.kind != "token"]
 
@@ -121,7 +127,7 @@ def test_a_completion_run_stores_the_start_and_done_counts_of_last_week_and_this
     assert first["dimensionFilter"] == {
         "filter": {
             "fieldName": "eventName",
-            "inListFilter": {"values": ["begin_form", "form_submitted"]},
+            "inListFilter": {"values": ["begin_form", "form_submitted"], "caseSensitive": True},
         }
     }
     assert fake.seen("runReport")[0].headers["authorization"].startswith("Bearer ya29.fake-")
@@ -151,11 +157,11 @@ def test_pages_as_stages_count_page_views_and_a_mixed_query_asks_twice(
     assert asked == [
         (
             [{"name": "eventCount"}],
-            {"filter": {"fieldName": "eventName", "inListFilter": {"values": ["form_submitted"]}}},
+            _in_list("eventName", ["form_submitted"]),
         ),
         (
             [{"name": "screenPageViews"}],
-            {"filter": {"fieldName": "pagePath", "inListFilter": {"values": ["/start"]}}},
+            _in_list("pagePath", ["/start"]),
         ),
     ]
 
@@ -457,6 +463,23 @@ def test_a_key_that_cannot_be_read_is_a_configuration_problem(devices, fake, key
 
 
 @pytest.mark.django_db
+def test_a_request_google_rejects_fails_the_run_with_its_words(
+    plain_data_set, make_collector, fake, key
+):
+    collector = make_collector(
+        plain_data_set, "ga4", fake.url, secrets=key, query={**DEVICES, "metrics": ["fooBar"]}
+    )
+    outcome = run_collector(collector)
+
+    assert outcome.run.message == (
+        "Google Analytics answered HTTP 400: Field fooBar is not a valid metric."
+    )
+    assert outcome.run.retries == 0
+    collector.refresh_from_db()
+    assert collector.state == Collector.State.FAILING
+
+
+@pytest.mark.django_db
 def test_a_malformed_answer_is_a_clear_error_and_stores_nothing(any_collector, fake):
     fake.fail(fake_ga4.malformed())
     outcome = run_collector(any_collector)
@@ -528,6 +551,18 @@ def test_a_slow_answer_times_out_and_is_retried(devices, fake, settings):
 
     assert outcome.ok, outcome.run.message
     assert outcome.run.retries == 1
+
+
+@pytest.mark.django_db
+def test_a_provider_that_is_not_there_fails_the_run_after_its_retries(devices, fake, settings):
+    fake.stop()
+    outcome = run_collector(devices)
+
+    assert outcome.run.status == CollectorRun.Status.FAILED
+    assert outcome.run.message == f"Could not reach {fake.url}/token (ConnectionError)."
+    assert outcome.run.retries == settings.COLLECTOR_ATTEMPTS - 1
+    devices.refresh_from_db()
+    assert devices.state == Collector.State.FAILING
 
 
 @pytest.mark.django_db

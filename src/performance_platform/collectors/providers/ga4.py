@@ -262,7 +262,9 @@ def _completion_rows(connection, query: dict, dates, when: datetime) -> list[Row
     ):
         if not wanted[kind]:
             continue
-        only = {"field": dimension, "in": sorted(wanted[kind])}
+        # Event names and page paths are case-sensitive in GA4, and rows are matched to
+        # stages by their exact value.
+        only = {"field": dimension, "in": sorted(wanted[kind]), "case_sensitive": True}
         extra = query.get("dimension_filter")
         extra = extra if isinstance(extra, list) else [extra] if extra else []
         request = RunReportRequest(
