@@ -217,6 +217,8 @@ class FakeGA4(FakeServer):
         self.script: deque[Scripted] = deque()
         self.requests: list[Seen] = []
         self.realtime_users = REALTIME_USERS
+        #: The most rows one answer holds (Google's is 250,000; a test can make it small).
+        self.page_rows = 250_000
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -267,7 +269,7 @@ class FakeGA4(FakeServer):
         # Google orders by the first metric, largest first, unless asked otherwise.
         ordered = sorted(totals.items(), key=lambda item: (-item[1][0] if item[1] else 0, item[0]))
         offset = int(body.get("offset", 0))
-        limit = int(body.get("limit", 10_000)) or 10_000
+        limit = min(int(body.get("limit", 10_000)) or 10_000, self.page_rows)
         rows = [
             {
                 "dimensionValues": [{"value": v} for v in key],

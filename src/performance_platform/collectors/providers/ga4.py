@@ -335,8 +335,9 @@ class _Connection:
             host=endpoint.netloc,
             url_scheme=endpoint.scheme,
             credentials=self.credentials,
-            # The classic exchange of a signed assertion for a token at token_uri (not
-            # a self-signed token, the client's default): the path the fake tests.
+            # Exchange a signed assertion for a token at the key's token_uri (checked
+            # above), through the guards, instead of the client's default self-signed
+            # token: a token Google issued fails early and plainly when the key is bad.
             always_use_jwt_access=False,
         )
         # The client builds its own requests session and offers no other way to reach
