@@ -10,6 +10,7 @@ deleted through it after the test (the demo's data set makes a record's ``_id`` 
 pages (WCAG 2.2 AA) at desktop width and on a 375 px screen.
 """
 
+import json
 from urllib.parse import quote
 
 import pytest
@@ -168,9 +169,20 @@ def test_the_refresh_fails_quietly_and_skips_answers_without_a_figure(browser, s
         assert (figure(page).inner_text(), note(page)) == (before, DEMO_NOTE)
         page.unroute(f"**{TWIN}")
 
-        # An answer without the figure, and one with a figure that is not a number:
-        # nothing changes either.
-        for body in ("{}", '{"latest": {"value": "many", "display": "many"}}'):
+        # An answer without the figure, one with a figure that is not a number, and one
+        # older than the page's: nothing changes either.
+        older = {
+            "value": 1,
+            "display": "1",
+            "taken_at": "2026-11-25T15:30:00Z",
+            "taken_at_words": "3:30pm on 25 November 2026",
+            "old": True,
+        }
+        for body in (
+            "{}",
+            '{"latest": {"value": "many", "display": "many"}}',
+            json.dumps({"latest": older}),
+        ):
             page.route(f"**{TWIN}", answer_with(body))
             _wait_for_asks(page, asked, len(asked) + 2)
             assert (figure(page).inner_text(), note(page)) == (before, DEMO_NOTE)

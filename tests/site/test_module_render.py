@@ -18,7 +18,7 @@ from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataGroup, DataType
 from performance_platform.datastore.validation import prepare_records
 from performance_platform.site import renderers
-from performance_platform.site.renderers import PROBLEM, render
+from performance_platform.site.renderers import PROBLEM, Range, render
 
 from .pages_fixtures import (  # noqa: F401
     Node,
@@ -752,6 +752,23 @@ def test_realtime_refresh_can_be_turned_off(make_module, settings):
     assert headline.get("data-realtime-url") is None
     assert headline.get("data-realtime-every") is None
     assert headline.one("time").text() == "11:55am on 4 March 2024"  # still says when
+
+
+def test_realtime_figures_of_a_range_in_the_past_are_not_refreshed(make_module):
+    """A range chosen in the module page's address: a newer figure would not be of it."""
+    module = make_module(
+        "realtime", REALTIME_RECORDS, options={"value-attribute": "unique_visitors"}
+    )
+    past = Range(datetime(2024, 3, 4, tzinfo=UTC), datetime(2024, 3, 4, 11, 46, tzinfo=UTC))
+    view = render(module, now=NOW, date_range=past, base_url="/performance/render-tests")
+    # The range's last figure: not "old" (newer ones came in, after the range).
+    assert view.headline_note == "users online at 11:45am on 4 March 2024"
+    assert view.live.refresh_seconds == 0
+    assert realtime_headline(view).get("data-realtime-url") is None
+    # A range that runs up to now is refreshed as usual.
+    recent = Range(datetime(2024, 3, 4, tzinfo=UTC), NOW)
+    view = render(module, now=NOW, date_range=recent, base_url="/performance/render-tests")
+    assert view.live.refresh_seconds == 120
 
 
 def test_realtime_without_figures_has_no_headline_and_nothing_to_refresh(make_module):

@@ -40,19 +40,29 @@ CURRENT_FOR = timedelta(minutes=10)
 OLD_WORDS = " (no newer figure has come in)"
 
 
-def latest_figure(points, now) -> LiveFigure | None:
-    """The latest of ``points`` (``(when, value)`` pairs in time order), as the page says it."""
+def _ended(params: dict, now) -> bool:
+    """Whether the figures were asked for up to a moment well before ``now`` (a range
+    chosen in the module page's address): a newer figure, outside it, is not theirs."""
+    end = _dt(params.get("end_at"))
+    return end is not None and end < now - CURRENT_FOR
+
+
+def latest_figure(points, now, params=None) -> LiveFigure | None:
+    """The latest of ``points`` (``(when, value)`` pairs in time order), as the page says it,
+    read with the query ``params``."""
     if not points:
         return None
     when, value = points[-1]
+    ended = _ended(params or {}, now)
     return LiveFigure(
         value=value,
         display=formatting.format_value(value, "integer") or "",
         taken_at=when,
         taken_at_words=_when(when),
-        old=now - when > CURRENT_FOR,
+        # Of a range that has ended, the latest figure is the range's last, not an old one.
+        old=not ended and now - when > CURRENT_FOR,
         old_words=OLD_WORDS,
-        refresh_seconds=settings.REALTIME_REFRESH_SECONDS,
+        refresh_seconds=0 if ended else settings.REALTIME_REFRESH_SECONDS,
     )
 
 
@@ -69,7 +79,7 @@ def render_realtime(view, rows, options, params, *, annotations, full, now):
         ((when, _number(r.get(key))) for r in rows if (when := _dt(r.get("_timestamp")))),
         key=lambda p: p[0],
     )
-    figure = latest_figure(points, now)
+    figure = latest_figure(points, now, params)
     if figure is not None:
         view.headline = formatting.format_html(figure.value, "integer")
         # Always when the figure was taken, never "now": a page is kept (in the page cache

@@ -52,6 +52,9 @@ function follow(headline) {
   let stopped = false;
 
   function show(latest) {
+    // Never an older figure than the one shown (a copy kept somewhere on the way).
+    const shown = Date.parse(time.getAttribute("datetime"));
+    if (!(Date.parse(latest.taken_at) >= shown)) return;
     setText(value, latest.display);
     if (time.getAttribute("datetime") !== latest.taken_at) {
       time.setAttribute("datetime", latest.taken_at);
