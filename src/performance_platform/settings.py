@@ -432,6 +432,10 @@ UPLOAD_BACKGROUND_BYTES = _env_int("UPLOAD_BACKGROUND_BYTES", 512 * 1024)
 # may send, as django-ratelimit's "<count>/<period>" (s, m, h or d). Counted in the cache.
 DASHBOARD_REQUEST_RATE = _env("DASHBOARD_REQUEST_RATE", "5/h")
 
+# How often (seconds) a page with a realtime module asks for its newest figure, with
+# JavaScript (site/static/site/realtime.js). 0 (or less) turns the refresh off.
+REALTIME_REFRESH_SECONDS = max(0, _env_int("REALTIME_REFRESH_SECONDS", 120))
+
 # Where the public can report an accessibility problem (shown on the accessibility
 # statement). Unset: the statement says to contact the team without an address.
 CONTACT_EMAIL = _env("CONTACT_EMAIL", "")
