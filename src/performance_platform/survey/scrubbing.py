@@ -29,10 +29,16 @@ _EMAIL = re.compile(
 
 # A National Insurance number: two letters, six digits, and (usually) a letter A to D,
 # with or without spaces or hyphens between the pairs ("QQ 12 34 56 C", "qq123456c").
-# Any two letters count, not only the prefixes HMRC issues: a mistyped number is still
-# somebody's.
+# The letters are those HMRC's prefixes use (no D, F, I, Q, U or V; no O second), plus
+# "QQ", the example everyone copies. In lower case a number counts only written together
+# or with its last letter, so that words stay words: "on 016977 2345" is a phone number.
+_PREFIX = r"(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)"
 _NINO = re.compile(
-    rf"(?<![A-Za-z0-9])[A-Za-z]{_SEP}[A-Za-z](?:{_SEP}\d){{6}}(?:{_SEP}[A-Da-d])?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?:"
+    rf"{_PREFIX}(?:{_SEP}\d){{6}}(?:{_SEP}[A-D])?"
+    rf"|(?i:{_PREFIX}(?:{_SEP}\d){{6}}{_SEP}[A-D])"
+    rf"|(?i:{_PREFIX}\d{{6}}[A-D]?)"
+    r")(?![A-Za-z0-9])"
 )
 
 # A UK phone number: +44, 0044 or (+44) with an optional "(0)", then 9 or 10 digits; or a
