@@ -141,3 +141,24 @@ def test_a_signer_off_sees_the_link_but_not_the_comments(client, service, signer
     html = client.get(f"/manage/dashboards/{SLUG}").content.decode()
     assert f"/performance/{SLUG}/done" in html
     assert f"/manage/dashboards/{SLUG}/comments" not in html
+
+
+def test_the_hub_says_how_to_get_a_done_page_without_the_module(client, org, platform_admin):
+    from .conftest import make_service
+
+    make_service("no-ratings", org, ratings=False)
+    client.force_login(platform_admin)
+    html = client.get("/manage/dashboards/no-ratings").content.decode()
+    assert "Add the user satisfaction module to give this dashboard a done page" in html
+    assert "/performance/no-ratings/done" not in html
+
+
+def test_a_department_dashboard_has_no_panel(client, org, platform_admin):
+    from performance_platform.dashboards.models import Dashboard
+
+    Dashboard.objects.create(
+        slug="home-office", title="Home Office", dashboard_type="department", organisation=org
+    )
+    client.force_login(platform_admin)
+    html = client.get("/manage/dashboards/home-office").content.decode()
+    assert "Done page survey" not in html

@@ -103,3 +103,14 @@ def test_csrf_is_enforced(service):
 def test_the_done_page_does_not_hide_the_dashboard(client, service):
     """The route sits before the public site's; the dashboard page itself still answers."""
     assert client.get(f"/performance/{SLUG}").status_code == 200
+
+
+def test_a_module_cannot_take_the_done_pages_address(dashboard):
+    from django.core.exceptions import ValidationError
+
+    from performance_platform.dashboards.models import Module
+
+    module = Module(dashboard=dashboard, slug="done", type="section", title="Done", order=9)
+    with pytest.raises(ValidationError) as refused:
+        module.full_clean()
+    assert "done-page survey" in str(refused.value)

@@ -26,6 +26,9 @@ def survey_panel(context, dashboard):
     )
     url = done_page_url(dashboard)
     return {
+        # A department's or a topic's dashboard has no service to link from: no panel,
+        # unless it reads a ratings data set all the same.
+        "show": data_set is not None or dashboard.is_service,
         "dashboard": dashboard,
         "data_set": data_set,
         "open": data_set is not None and counting.has_done_page(dashboard),
