@@ -80,15 +80,13 @@ def test_the_daily_counts_make_the_monthly_kpi(client, service):
 
 
 def test_a_quarterly_service_gets_a_quarterly_kpi(client, org):
-    make_service("quarterly-service", org, cadence="quarterly")
+    """Days in two months of one quarter make one quarterly score (the transform reads
+    by quarter for a quarterly service)."""
+    dashboard, ratings = make_service("quarterly-service", org, cadence="quarterly")
     with time_machine.travel(datetime(2026, 10, 5, 9, tzinfo=UTC), tick=False):
-        page = client.get("/performance/quarterly-service/done")
-        client.post(
-            "/performance/quarterly-service/done",
-            {"rating": "5", "csrfmiddlewaretoken": page.cookies["csrftoken"].value},
-        )
-    page = client.get("/performance/quarterly-service/done")
-    client.post("/performance/quarterly-service/done", {"rating": "3"})
+        counting.record_answer(dashboard, ratings, 5, "")
+    counting.record_answer(dashboard, ratings, 3, "")  # 25 November
+    assert len(stored(ratings)) == 2
     run_pending(ignore_run_after=True)
     [quarter] = kpi_records("quarterly-service")
     assert quarter["_start_at"].startswith("2026-10-01")
