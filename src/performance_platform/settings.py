@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "performance_platform.onboarding",
     "performance_platform.uploads",
     "performance_platform.collectors",
+    "performance_platform.survey",
     "performance_platform.demo",
 ]
 
@@ -436,6 +437,18 @@ DASHBOARD_REQUEST_RATE = _env("DASHBOARD_REQUEST_RATE", "5/h")
 # JavaScript (site/static/site/realtime.js). 0 (or less) turns the refresh off.
 REALTIME_REFRESH_SECONDS = max(0, _env_int("REALTIME_REFRESH_SECONDS", 120))
 
+# The done-page survey (/performance/<slug>/done; docs/guide.md, "The done-page survey").
+# Answers each client address may send, as django-ratelimit's "<count>/<period>": enough
+# for an office or a library behind one address, too few for a flood. Counted in the cache.
+SURVEY_RATE = _env("SURVEY_RATE", "20/h")
+# The longest comment taken, in characters (the page's character count shows it).
+SURVEY_COMMENT_MAX_CHARS = _env_int("SURVEY_COMMENT_MAX_CHARS", 1200)
+# Days an answer and its comment are kept before the worker deletes them (the day's count
+# stays in the data set).
+SURVEY_COMMENT_RETENTION_DAYS = _env_int("SURVEY_COMMENT_RETENTION_DAYS", 365)
+# Seconds between the worker's runs of that deletion.
+SURVEY_RETENTION_CHECK_SECONDS = _env_int("SURVEY_RETENTION_CHECK_SECONDS", 3600)
+
 # Where the public can report an accessibility problem (shown on the accessibility
 # statement). Unset: the statement says to contact the team without an address.
 CONTACT_EMAIL = _env("CONTACT_EMAIL", "")
@@ -474,6 +487,11 @@ WORKER_SCHEDULE = {
     "run-collectors": {
         "task": "performance_platform.collectors.tasks.run_due_collectors",
         "every": COLLECTOR_CHECK_SECONDS,
+    },
+    # Deletes done-page answers older than SURVEY_COMMENT_RETENTION_DAYS.
+    "survey-retention": {
+        "task": "performance_platform.survey.tasks.delete_expired_comments",
+        "every": SURVEY_RETENTION_CHECK_SECONDS,
     },
 }
 
