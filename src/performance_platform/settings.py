@@ -477,6 +477,12 @@ COLLECTOR_RETRY_DELAY = _env_float("COLLECTOR_RETRY_DELAY", 2.0)
 COLLECTOR_RETRY_MAX_DELAY = _env_float("COLLECTOR_RETRY_MAX_DELAY", 120.0)
 COLLECTOR_LEASE_SECONDS = _env_int("COLLECTOR_LEASE_SECONDS", 900)
 COLLECTOR_CHECK_SECONDS = _env_int("COLLECTOR_CHECK_SECONDS", 60)
+# Availability checks of start pages (docs/collectors.md, "Availability checks"): the
+# longest one request may take, the wait before the second try, and whether a check may
+# call an address on a private network (off: a manager's address cannot probe ours).
+AVAILABILITY_TIMEOUT = _env_float("AVAILABILITY_TIMEOUT", 10.0)
+AVAILABILITY_RETRY_DELAY = _env_float("AVAILABILITY_RETRY_DELAY", 5.0)
+AVAILABILITY_PRIVATE_ADDRESSES = _env_bool("AVAILABILITY_PRIVATE_ADDRESSES", False)
 
 WORKER_SCHEDULE = {
     "check-freshness": {

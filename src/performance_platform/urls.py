@@ -39,6 +39,7 @@ urlpatterns = [
     # before the public site, whose /performance/<slug> would take the latter.
     path("", include("performance_platform.accounts.urls")),
     path("", include("performance_platform.dashboards.urls")),
+    path("", include("performance_platform.collectors.urls")),
     path("", include("performance_platform.onboarding.urls")),
     path("", include("performance_platform.uploads.urls")),
     path("", include("performance_platform.survey.urls")),

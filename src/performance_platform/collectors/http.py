@@ -123,12 +123,17 @@ def call(
     headers: dict | None = None,
     timeout: float,
     max_bytes: int,
+    raise_for_status: bool = True,
+    truncate: bool = False,
 ) -> Answer:
     """One request to ``url``, which must be on ``endpoint``'s origin; the answer read.
 
     A redirect is followed only within that origin, at most :data:`MAX_REDIRECTS` times.
     The body is read as it streams and refused past ``max_bytes`` (counted after any
-    gzip is undone, so a small bomb cannot fill memory).
+    gzip is undone, so a small bomb cannot fill memory). With ``truncate`` it is cut at
+    ``max_bytes`` instead, for a caller that only needs to know the page answers (an
+    availability check). With ``raise_for_status=False`` any final status is returned,
+    not raised: the caller judges it.
     """
     check_endpoint(endpoint)
     allowed = origin(endpoint)
@@ -150,25 +155,30 @@ def call(
                         if method == "POST" and response.status_code in (301, 302, 303):
                             method, data = "GET", None
                         continue
-                    body = _read(response, max_bytes)
+                    body = _read(response, max_bytes, truncate=truncate)
             except httpx.TimeoutException:
                 raise Retryable(f"{_where(url)} did not answer within {timeout:g} seconds.")
             except httpx.TransportError as exc:
                 raise Retryable(f"Could not reach {_where(url)} ({type(exc).__name__}).")
-            classify(response.status_code, response.headers, body, str(response.url))
+            if raise_for_status:
+                classify(response.status_code, response.headers, body, str(response.url))
             return Answer(response.status_code, response.headers, body, str(response.url))
     raise CollectorError(f"{_where(url)} redirected more than {MAX_REDIRECTS} times.")
 
 
-def _read(response: httpx.Response, max_bytes: int) -> bytes:
+def _read(response: httpx.Response, max_bytes: int, *, truncate: bool = False) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isdigit() and int(declared) > max_bytes and not truncate:
         raise Malformed(_too_big(response, max_bytes))
     chunks, size = [], 0
     try:
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > max_bytes:
+                if truncate:
+                    # Enough read: closing the stream drops the rest unread.
+                    chunks.append(chunk[: max_bytes - (size - len(chunk))])
+                    break
                 raise Malformed(_too_big(response, max_bytes))
             chunks.append(chunk)
     except httpx.DecodingError:

@@ -79,6 +79,19 @@ def realtime_record(row: Row, *, mapping: dict) -> dict:
     return _renamed(record, mapping.get("fields", {}))
 
 
+def check_record(row: Row, *, mapping: dict) -> dict:
+    """An availability check, in the original Pingdom collector's shape: its ``_id`` is
+    the check's name and the check's time (``<check>.<timestamp>``), so a check run again
+    in the same second replaces its record instead of adding one."""
+    when = timestamp(row.timestamp)
+    check = str(row.dimensions.get("check", "")).replace(" ", "_")
+    record = {"_timestamp": when, "_id": f"{check}.{when}" if check else when}
+    record.update(mapping.get("add", {}))
+    record.update(row.dimensions)
+    record.update(row.metrics)
+    return _renamed(record, mapping.get("fields", {}))
+
+
 def _renamed(record: dict, renames: dict) -> dict:
     return {renames.get(k, k): v for k, v in record.items()}
 

@@ -35,7 +35,7 @@ from . import providers
 from .errors import AlreadyRunning, AuthFailed, CollectorError, ConfigProblem, Retryable
 from .http import check_endpoint
 from .models import Collector, CollectorRun
-from .records import check_mapping, realtime_record, to_record
+from .records import check_mapping, check_record, realtime_record, to_record
 
 logger = logging.getLogger("performance_platform.collectors")
 
@@ -191,7 +191,9 @@ def _collect(collector, provider, run, start, end, owner, progress, sleep) -> li
         timeout=settings.COLLECTOR_TIMEOUT,
         max_bytes=settings.COLLECTOR_MAX_BYTES,
         now=now,
+        interval=interval(collector).total_seconds(),
     )
+    shape = provider.record_shape or ("realtime" if provider.realtime else "period")
     data_type = collector.data_set.data_type.name
     if not provider.periodic:
         windows: list = [None]
@@ -205,7 +207,9 @@ def _collect(collector, provider, run, start, end, owner, progress, sleep) -> li
     for done, period in enumerate(windows, start=1):
         rows = _with_retries(lambda p=period: provider.fetch(source, p), run, sleep)
         for row in rows:
-            if provider.realtime:
+            if shape == "check":
+                records.append(check_record(row, mapping=collector.mapping))
+            elif shape == "realtime":
                 records.append(realtime_record(row, mapping=collector.mapping))
             else:
                 time_span = period.time_span if period else None

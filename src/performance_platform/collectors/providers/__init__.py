@@ -11,6 +11,10 @@ from .base import Period, Provider, Row, Source
 
 #: Provider key: (title, class path). The key is what the config file and admin use.
 PROVIDERS = {
+    "availability": (
+        "Availability check of a web page",
+        "performance_platform.collectors.providers.availability.Availability",
+    ),
     "ga4": ("Google Analytics 4", "performance_platform.collectors.providers.ga4.GA4Report"),
     "ga4-realtime": (
         "Google Analytics 4 realtime",

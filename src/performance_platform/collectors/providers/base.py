@@ -16,6 +16,8 @@ class Source:
     timeout: float
     max_bytes: int
     now: datetime
+    #: Seconds between the collector's scheduled runs (what one availability check covers).
+    interval: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Provider(ABC):
     #: Fetched once per period (analytics reports), or once a run with ``period=None``
     #: (realtime counts, whole files; a backfill then keeps the rows in its range).
     periodic: ClassVar[bool] = True
+    #: The shape of its records (:mod:`..records`): ``"period"`` (a period's figures, the
+    #: id made from what they describe), ``"realtime"`` (a count now, the id its
+    #: timestamp) or ``"check"`` (an availability check: the id its check's name and
+    #: timestamp). ``None``: ``"realtime"`` for a :attr:`realtime` provider, else ``"period"``.
+    record_shape: ClassVar[str | None] = None
     #: The provider's own address, when it has one everybody uses (GA4's).
     default_endpoint: ClassVar[str | None] = None
     #: How often the worker runs it, unless the collector says otherwise.
