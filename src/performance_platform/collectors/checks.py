@@ -18,7 +18,13 @@ from django.utils import timezone
 from performance_platform.accounts import audit
 from performance_platform.dashboards.models import Dashboard, Module
 from performance_platform.dashboards.standard import make_module
-from performance_platform.datastore.models import DataGroup, DataSet, DataType, Record
+from performance_platform.datastore.models import (
+    DataGroup,
+    DataSet,
+    DataType,
+    Record,
+    default_name,
+)
 
 from .models import Collector
 
@@ -111,6 +117,7 @@ def _data_set(dashboard: Dashboard, *, request) -> DataSet:
     data_set = DataSet.objects.filter(data_group=group, data_type=data_type).first()
     if data_set is None:
         data_set = DataSet(
+            name=default_name(group.name, data_type.name),
             data_group=group,
             data_type=data_type,
             published=True,
