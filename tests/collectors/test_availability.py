@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from performance_platform.accounts.models import AuditEvent, Membership
 from performance_platform.collectors import checks
+from performance_platform.collectors.errors import ConfigProblem
 from performance_platform.collectors.models import Collector, CollectorRun
 from performance_platform.collectors.running import run_collector
 from performance_platform.dashboards.models import Dashboard, Module, Organisation
@@ -243,6 +244,13 @@ def test_a_check_covers_its_collectors_interval(dashboard, site):
     assert record["uptime"] == 900
 
 
+def test_a_check_cannot_be_backfilled(dashboard, site):
+    collector = _start(dashboard, f"{site.url}/up")
+    with pytest.raises(ConfigProblem, match="Availability check collectors cannot backfill"):
+        run_collector(collector, start=COLLECT_NOW.date() - timedelta(days=7))
+    assert site.hits == {}
+
+
 # --- what the module shows -----------------------------------------------------------------
 
 
@@ -405,13 +413,37 @@ def test_only_offered_intervals_are_accepted(dashboard, signed_in):
     assert not Collector.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/", "http://localhost/", "http://10.0.0.5/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/",
+        "http://localhost/",
+        "http://app.localhost/",
+        "http://10.0.0.5/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+    ],
+)
 def test_private_addresses_are_refused_unless_allowed(dashboard, signed_in, settings, url):
     settings.AVAILABILITY_PRIVATE_ADDRESSES = False
     response = signed_in.post(PAGE, {"url": url, "every": "300"})
     assert response.status_code == 400
     assert "Enter a public web address" in response.content.decode()
     assert not Collector.objects.exists()
+
+
+def test_a_dashboard_without_a_kpi_group_gets_a_group_of_its_own(org, signed_in, site):
+    Dashboard.objects.create(slug="fishing", title="Fishing licences", organisation=org)
+    url = "/manage/dashboards/fishing/availability"
+    assert signed_in.post(url, {"url": f"{site.url}/up", "every": "300"}).status_code == 302
+    collector = Collector.objects.get()
+    assert collector.data_set.name == "fishing_monitoring"
+    assert collector.query == {"check": "fishing"}
+    module = Module.objects.get(dashboard__slug="fishing", type="availability")
+    assert module.data_group.name == "fishing"
+    # The manager may open the data set it made (the module reads its group).
+    assert signed_in.get("/manage/data-sets/fishing_monitoring").status_code == 200
 
 
 def test_who_may_set_up_checks(dashboard, make_user, org, journey, client):

@@ -133,7 +133,7 @@ def run_collector(
     provider = providers.get(collector.provider)
     if (start or end) and not provider.backfills:
         raise ConfigProblem(
-            f"{provider.title} collectors count visitors now: they cannot backfill."
+            f"{provider.title} collectors cannot backfill: they look at what is there now."
         )
     if end and not start:
         raise ConfigProblem("Give --start with --end (a backfill needs where to begin).")
