@@ -46,6 +46,17 @@ class PageHandler(JSONHandler):
         elif path == "/slow":
             time.sleep(SLOW)
             self._page(200, b"late")
+        elif path == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Length", "40")
+            self.end_headers()
+            try:
+                for _byte in range(40):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the check gave up, as it should
         elif path == "/failing":
             self._page(500, b"Internal Server Error")
         elif path == "/missing":
@@ -169,6 +180,15 @@ def test_a_slow_page_is_down_after_a_second_try_and_the_collector_still_works(da
     # Down is what the page was, not what the check did: the run succeeded.
     assert run.status == CollectorRun.Status.SUCCEEDED
     assert Collector.objects.get().state == Collector.State.WORKING
+
+
+def test_a_page_that_trickles_past_the_timeout_is_down(dashboard, site):
+    # Each byte comes well within the timeout; the whole page (2 s) does not.
+    run, [record] = _check(dashboard, f"{site.url}/trickle")
+    assert run.status == CollectorRun.Status.SUCCEEDED
+    assert (record["up"], record["tries"]) == (False, 2)
+    assert "did not finish answering in time" in record["reason"]
+    assert site.hits == {"/trickle": 2}
 
 
 @pytest.mark.parametrize(("path", "status"), [("/failing", 500), ("/missing", 404)])

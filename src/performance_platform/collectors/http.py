@@ -125,6 +125,7 @@ def call(
     max_bytes: int,
     raise_for_status: bool = True,
     truncate: bool = False,
+    total_timeout: float | None = None,
 ) -> Answer:
     """One request to ``url``, which must be on ``endpoint``'s origin; the answer read.
 
@@ -133,10 +134,12 @@ def call(
     gzip is undone, so a small bomb cannot fill memory). With ``truncate`` it is cut at
     ``max_bytes`` instead, for a caller that only needs to know the page answers (an
     availability check). With ``raise_for_status=False`` any final status is returned,
-    not raised: the caller judges it.
+    not raised: the caller judges it. ``timeout`` bounds each wait; ``total_timeout``, if
+    given, bounds the whole call, so a page that trickles its bytes cannot hold it.
     """
     check_endpoint(endpoint)
     allowed = origin(endpoint)
+    deadline = None if total_timeout is None else time.monotonic() + total_timeout
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             if origin(url) != allowed:
@@ -155,7 +158,7 @@ def call(
                         if method == "POST" and response.status_code in (301, 302, 303):
                             method, data = "GET", None
                         continue
-                    body = _read(response, max_bytes, truncate=truncate)
+                    body = _read(response, max_bytes, truncate=truncate, deadline=deadline)
             except httpx.TimeoutException:
                 raise Retryable(f"{_where(url)} did not answer within {timeout:g} seconds.")
             except httpx.TransportError as exc:
@@ -166,13 +169,17 @@ def call(
     raise CollectorError(f"{_where(url)} redirected more than {MAX_REDIRECTS} times.")
 
 
-def _read(response: httpx.Response, max_bytes: int, *, truncate: bool = False) -> bytes:
+def _read(
+    response: httpx.Response, max_bytes: int, *, truncate: bool = False, deadline=None
+) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes and not truncate:
         raise Malformed(_too_big(response, max_bytes))
     chunks, size = [], 0
     try:
         for chunk in response.iter_bytes():
+            if deadline is not None and time.monotonic() > deadline:
+                raise Retryable(f"{_where(str(response.url))} did not finish answering in time.")
             size += len(chunk)
             if size > max_bytes:
                 if truncate:

@@ -147,12 +147,18 @@ class Availability(Provider):
                 max_bytes=MAX_BYTES,
                 raise_for_status=False,
                 truncate=True,
+                total_timeout=timeout,
             )
         except CollectorError as exc:
             # A timeout, a refused connection, a redirect to another host, too many
             # redirects or an answer that cannot be decoded: no page for the user either.
             return Try(False, None, _since(started), exc.message)
         took = _since(started)
+        if took > timeout * 1000:
+            # Answered each read in time but not the whole page (a slow trickle, or many
+            # redirects): too slow for the person waiting for it.
+            slow = f"The page took longer than {timeout:g} seconds."
+            return Try(False, answer.status, took, slow)
         if answer.status >= 400:
             return Try(False, answer.status, took, f"The page answered HTTP {answer.status}.")
         return Try(True, answer.status, took)
