@@ -143,6 +143,9 @@ def start_checks(dashboard: Dashboard, url: str, every: int, *, request) -> Coll
     making its data set, collector and module as needed. The first check is due now."""
     now = timezone.now()
     with transaction.atomic():
+        # One change at a time per dashboard: two saves at once (a double click without
+        # JavaScript) must not both make a data set, a collector and a module.
+        Dashboard.objects.select_for_update().filter(pk=dashboard.pk).first()
         data_set = _data_set(dashboard, request=request)
         if data_set.max_age_expected is None:
             DataSet.objects.filter(pk=data_set.pk).update(max_age_expected=MAX_AGE)
