@@ -142,7 +142,9 @@ def test_the_email_says_what_where_since_when_how_to_send_and_how_to_stop(
     assert (person, kind) == (manager, Kind.STALE)
 
 
-def test_a_never_written_data_set_is_stale_and_says_so(clock, data_set, dashboard, manager, mailoutbox):
+def test_a_never_written_data_set_is_stale_and_says_so(
+    clock, data_set, dashboard, manager, mailoutbox
+):
     assert stale.check()["alerted"] == [data_set.name]
     assert "No data has been sent to it yet" in mailoutbox[0].body
     assert Alert.objects.get().seconds_out_of_date is None
@@ -194,7 +196,9 @@ def test_stale_means_one_thing_everywhere(clock, client, admin, db):
 
     def make(name, max_age, written_ago):
         group = DataGroup.objects.create(name=name)
-        data_set = DataSet.objects.create(data_group=group, data_type=kind, max_age_expected=max_age)
+        data_set = DataSet.objects.create(
+            data_group=group, data_type=kind, max_age_expected=max_age
+        )
         if written_ago is not None:
             write(data_set, ALERT_NOW - written_ago)
         return data_set
