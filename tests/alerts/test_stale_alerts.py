@@ -130,11 +130,11 @@ def test_the_email_says_what_where_since_when_how_to_send_and_how_to_stop(
     assert f"- Vehicle tax: {site}/performance/vehicle-tax" in body
     # Last written 8 November 2026 09:00 UTC, which is 09:00 in London in November.
     assert "last updated on 8 November 2026 at 09:00" in body
-    assert "expected at least every 1 week" in body
+    assert "expected at least every 1 week and 12 hours" in body
     assert "out of date for 2 days and 12 hours" in body
     assert f"{site}/manage/data-sets/vehicle_tax_transactions_by_channel/upload" in body
     assert f"{site}/manage/data-sets/vehicle_tax_transactions_by_channel\n" in body
-    assert "We will remind you every 1 day until new data arrives" in body
+    assert "We will remind you every day until new data arrives" in body
     assert f"Or choose which emails you get: {site}/manage/emails" in body
     assert "PLEASE" not in body  # our own words, not the original's capitals
     link = re.search(rf"{re.escape(site)}(/manage/emails/stop/\S+)", body).group(1)
@@ -224,3 +224,22 @@ def test_stale_means_one_thing_everywhere(clock, client, admin, db):
     assert by_method == by_list == by_tiles == by_status == by_alert == by_page == expected
     assert django_mail.outbox == []  # no owners: recorded, nobody emailed
     assert set(Alert.objects.values_list("recipients", flat=True)) == {0}
+
+
+@pytest.mark.parametrize(
+    ("seconds", "long", "every"),
+    [
+        (None, "an unknown time", "an unknown time"),
+        (30, "less than a minute", "less than a minute"),
+        (3_480, "58 minutes", "58 minutes"),
+        (86_400, "1 day", "day"),
+        (648_000, "1 week and 12 hours", "1 week and 12 hours"),
+        (1_300_000, "2 weeks and 1 day", "2 weeks and 1 day"),
+        (604_800 * 7 + 86_400 * 3 + 3_600, "7 weeks and 3 days", "7 weeks and 3 days"),
+    ],
+)
+def test_lengths_of_time_in_words(seconds, long, every):
+    from performance_platform.alerts import words
+
+    assert words.how_long(seconds) == long
+    assert words.every(seconds) == every

@@ -32,6 +32,10 @@ def how_long(seconds: int | float | None) -> str:
             parts.append(f"{count} {name}{'' if count == 1 else 's'}")
         if len(parts) == 2:
             break
-        if parts and not count:
-            break  # "1 week and 3 hours" reads oddly: stop at the first gap
     return " and ".join(parts) if parts else "less than a minute"
+
+
+def every(seconds: int | float | None) -> str:
+    """A period after "every": "every day", "every 2 weeks and 1 day"."""
+    text = how_long(seconds)
+    return text[2:] if text.startswith("1 ") and " and " not in text else text
