@@ -20,7 +20,12 @@ LIMIT = 200
 def stale_rows(now) -> list[dict]:
     """Stale data sets (the one rule), with their dashboards and the last alert sent."""
     rows = []
-    for data_set, fresh in stale_data_sets(now)[:LIMIT]:
+    found = stale_data_sets(now)
+    # Longest out of date first; never written (no figure at all) before everything.
+    found.sort(
+        key=lambda item: -(item[1].seconds_out_of_date or 0) if item[1].last_updated else -(2**62)
+    )
+    for data_set, fresh in found[:LIMIT]:
         last = Alert.objects.filter(data_set=data_set).order_by("-sent_at", "-pk").first()
         rows.append(
             {
