@@ -405,3 +405,30 @@ def test_the_stale_data_sets_alert_goes_to_the_uploader(settings, tmp_path, mail
     assert not Alert.objects.filter(data_set__name=STALE_DATA_SET).exists()
     assert stale.check()["alerted"] == [STALE_DATA_SET]
 
+
+def test_every_service_has_a_done_page_and_the_manager_has_comments(client):
+    """Each demo service's done page works (an answer is counted into its ratings data
+    set), and the demo manager has comments to read, personal data removed."""
+    from performance_platform.demo.people import load_people
+    from performance_platform.demo.survey import COMMENTS, load_comments
+    from performance_platform.survey.models import SurveyResponse
+
+    for slug in SLUGS:
+        assert client.get(f"/performance/{slug}/done").status_code == 200, slug
+    load_people()
+    assert load_comments() == len(COMMENTS)
+    assert load_comments() == len(COMMENTS)  # loading again adds none
+    assert SurveyResponse.objects.count() == len(COMMENTS)
+    client.login(username="manager@demo.example", password="try-the-performance-platform")
+    page = client.get("/manage/dashboards/vehicle-tax/comments")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "The payment page timed out twice" in html
+    assert "[phone number removed]" in html and "07700" not in html
+    before = raw("vehicle-tax", "customer-satisfaction")
+    token = client.get("/performance/vehicle-tax/done").cookies["csrftoken"].value
+    answer = client.post(
+        "/performance/vehicle-tax/done", {"rating": "5", "csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == 302
+    assert len(raw("vehicle-tax", "customer-satisfaction")) == len(before) + 1

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "performance_platform.uploads",
     "performance_platform.collectors",
     "performance_platform.alerts",
+    "performance_platform.survey",
     "performance_platform.demo",
 ]
 
@@ -433,6 +434,22 @@ UPLOAD_BACKGROUND_BYTES = _env_int("UPLOAD_BACKGROUND_BYTES", 512 * 1024)
 # may send, as django-ratelimit's "<count>/<period>" (s, m, h or d). Counted in the cache.
 DASHBOARD_REQUEST_RATE = _env("DASHBOARD_REQUEST_RATE", "5/h")
 
+# How often (seconds) a page with a realtime module asks for its newest figure, with
+# JavaScript (site/static/site/realtime.js). 0 (or less) turns the refresh off.
+REALTIME_REFRESH_SECONDS = max(0, _env_int("REALTIME_REFRESH_SECONDS", 120))
+
+# The done-page survey (/performance/<slug>/done; docs/guide.md, "The done-page survey").
+# Answers each client address may send, as django-ratelimit's "<count>/<period>": enough
+# for an office or a library behind one address, too few for a flood. Counted in the cache.
+SURVEY_RATE = _env("SURVEY_RATE", "20/h")
+# The longest comment taken, in characters (the page's character count shows it).
+SURVEY_COMMENT_MAX_CHARS = _env_int("SURVEY_COMMENT_MAX_CHARS", 1200)
+# Days an answer and its comment are kept before the worker deletes them (the day's count
+# stays in the data set).
+SURVEY_COMMENT_RETENTION_DAYS = _env_int("SURVEY_COMMENT_RETENTION_DAYS", 365)
+# Seconds between the worker's runs of that deletion.
+SURVEY_RETENTION_CHECK_SECONDS = _env_int("SURVEY_RETENTION_CHECK_SECONDS", 3600)
+
 # Where the public can report an accessibility problem (shown on the accessibility
 # statement). Unset: the statement says to contact the team without an address.
 CONTACT_EMAIL = _env("CONTACT_EMAIL", "")
@@ -488,6 +505,11 @@ WORKER_SCHEDULE = {
     "weekly-summaries": {
         "task": "performance_platform.alerts.tasks.send_weekly_summaries",
         "every": SUMMARY_CHECK_SECONDS,
+    },
+    # Deletes done-page answers older than SURVEY_COMMENT_RETENTION_DAYS.
+    "survey-retention": {
+        "task": "performance_platform.survey.tasks.delete_expired_comments",
+        "every": SURVEY_RETENTION_CHECK_SECONDS,
     },
 }
 

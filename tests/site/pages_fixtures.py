@@ -4,7 +4,7 @@
   is rolled back after the module's last test, so no other module sees it. Each test runs
   in its own savepoint on top of it (as ``tests/test_demo.py`` does). The clock stands
   still at ``FROZEN_NOW`` (time-machine) from the load to the module's last test: the
-  demo's figures ("the past 24 hours", "last week", "users online now") are relative to
+  demo's figures ("the past 24 hours", "last week", "users online at 3:40pm") are relative to
   when it was loaded, so a test that reads a page and then its twin would otherwise get
   different answers whenever a second, a five-minute step or a Monday passed between.
 * ``fresh_page_cache``: rendered pages are cached under a key that includes every data

@@ -218,7 +218,7 @@ def test_module_page_shows_the_full_table(client, kind):
     module = module_of(path)
     response = page(client, path)
     dashboard = path.split("/")[0]
-    # The vehicle-tax dashboard shows users online now: its pages are kept a minute only.
+    # The vehicle-tax dashboard shows users online: its pages are kept a minute only.
     lifetime = 60 if dashboard == "vehicle-tax" else 600
     assert response["Cache-Control"] == f"public, max-age={lifetime}"
     main = main_of(response)

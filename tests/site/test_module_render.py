@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.template.loader import render_to_string
 
 from performance_platform.dashboards.models import Dashboard, Module
@@ -17,9 +18,16 @@ from performance_platform.datastore import storage
 from performance_platform.datastore.models import DataGroup, DataType
 from performance_platform.datastore.validation import prepare_records
 from performance_platform.site import renderers
-from performance_platform.site.renderers import PROBLEM, render
+from performance_platform.site.renderers import PROBLEM, Range, render
 
-from .pages_fixtures import body_rows, fresh_page_cache, main_of, parse  # noqa: F401
+from .pages_fixtures import (  # noqa: F401
+    Node,
+    body_rows,
+    fresh_page_cache,
+    json_of,
+    main_of,
+    parse,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -661,6 +669,155 @@ def test_user_satisfaction_breakdown_reads_collected_ratings(make_module):
     titles = [title for title, _chart in view.extra_charts]
     assert titles == ["Breakdown of survey rating, February 2024"]
     assert "Very satisfied: 10" in str(view.extra_charts[0][1])
+
+
+# --- realtime -------------------------------------------------------------------------------
+
+REALTIME_RECORDS = [
+    {"_timestamp": "2024-03-04T11:45:00Z", "unique_visitors": 1180},
+    {"_timestamp": "2024-03-04T11:50:00Z", "unique_visitors": 1204},
+    {"_timestamp": "2024-03-04T11:55:00Z", "unique_visitors": 1213},
+]
+
+
+def realtime_headline(view, full=False) -> Node:
+    return parse(html_of(view, full)).one("p", class_="pp-realtime")
+
+
+@pytest.mark.parametrize(
+    "now, old",
+    [
+        (NOW, False),  # five minutes after the latest figure
+        (datetime(2024, 3, 4, 12, 5, tzinfo=UTC), False),  # ten: one figure late, not old
+        (datetime(2024, 3, 4, 12, 5, 1, tzinfo=UTC), True),  # over ten: old
+        (datetime(2024, 3, 4, 18, tzinfo=UTC), True),
+    ],
+)
+def test_realtime_says_when_its_figure_was_taken_and_whether_it_is_old(make_module, now, old):
+    module = make_module(
+        "realtime", REALTIME_RECORDS, options={"value-attribute": "unique_visitors"}
+    )
+    view = render(module, now=now, base_url="/performance/render-tests")
+    taken = "users online at 11:55am on 4 March 2024"
+    expected = taken + (" (no newer figure has come in)" if old else "")
+    assert view.headline == "1,213"
+    assert view.headline_note == expected
+    assert "now" not in view.headline_note
+    # The page's words are the view's, with the figure and its time behind hooks.
+    headline = realtime_headline(view)
+    assert headline.one("span", class_="pp-kpi__period").text() == expected
+    assert headline.one("span", data_realtime_value="").text() == "1,213"
+    time = headline.one("time", data_realtime_time="")
+    assert (time.get("datetime"), time.text()) == (
+        "2024-03-04T11:55:00Z",
+        "11:55am on 4 March 2024",
+    )
+    marker = headline.one("span", data_realtime_old="")
+    assert marker.get("data-realtime-old-words") == " (no newer figure has come in)"
+    assert marker.text() == ("(no newer figure has come in)" if old else "")
+    assert view.live.as_json() == {
+        "value": 1213,
+        "display": "1,213",
+        "taken_at": "2024-03-04T11:55:00Z",
+        "taken_at_words": "11:55am on 4 March 2024",
+        "old": old,
+    }
+
+
+def test_realtime_hooks_name_the_json_twin_and_a_live_region_of_just_the_figure(make_module):
+    module = make_module(
+        "realtime", REALTIME_RECORDS, options={"value-attribute": "unique_visitors"}, slug="live"
+    )
+    for full in (False, True):
+        view = render(module, now=NOW, full=full, base_url="/performance/render-tests")
+        headline = realtime_headline(view, full)
+        assert headline.get("data-realtime-url") == "/performance/render-tests/live.json"
+        assert headline.get("data-realtime-every") == "120"  # REALTIME_REFRESH_SECONDS
+        region = headline.one("span", class_="pp-realtime__figure")
+        assert (region.get("aria-live"), region.get("aria-atomic")) == ("polite", "true")
+        assert region.text() == "1,213 users online at 11:55am on 4 March 2024"
+        # The region is the figure alone: not the module, its chart or its table.
+        html = html_of(view, full)
+        assert "realtime.js" not in parse(html).text()  # the template's comment stays one
+        section = parse(html).one("section")
+        assert [n.get("aria-live") for n in section.iter() if n.get("aria-live")] == ["polite"]
+
+
+def test_realtime_refresh_can_be_turned_off(make_module, settings):
+    settings.REALTIME_REFRESH_SECONDS = 0
+    module = make_module(
+        "realtime", REALTIME_RECORDS, options={"value-attribute": "unique_visitors"}
+    )
+    headline = realtime_headline(render(module, now=NOW, base_url="/performance/render-tests"))
+    assert headline.get("data-realtime-url") is None
+    assert headline.get("data-realtime-every") is None
+    assert headline.one("time").text() == "11:55am on 4 March 2024"  # still says when
+
+
+def test_realtime_figures_of_a_range_in_the_past_are_not_refreshed(make_module):
+    """A range chosen in the module page's address: a newer figure would not be of it."""
+    module = make_module(
+        "realtime", REALTIME_RECORDS, options={"value-attribute": "unique_visitors"}
+    )
+    past = Range(datetime(2024, 3, 4, tzinfo=UTC), datetime(2024, 3, 4, 11, 46, tzinfo=UTC))
+    view = render(module, now=NOW, date_range=past, base_url="/performance/render-tests")
+    # The range's last figure: not "old" (newer ones came in, after the range).
+    assert view.headline_note == "users online at 11:45am on 4 March 2024"
+    assert view.live.refresh_seconds == 0
+    assert realtime_headline(view).get("data-realtime-url") is None
+    # A range that runs up to now is refreshed as usual.
+    recent = Range(datetime(2024, 3, 4, tzinfo=UTC), NOW)
+    view = render(module, now=NOW, date_range=recent, base_url="/performance/render-tests")
+    assert view.live.refresh_seconds == 120
+
+
+def test_realtime_without_figures_has_no_headline_and_nothing_to_refresh(make_module):
+    module = make_module(
+        "realtime",
+        [{"_timestamp": "2024-03-01T11:55:00Z", "unique_visitors": 5}],  # days before NOW
+        options={"value-attribute": "unique_visitors"},
+    )
+    view = render(module, now=NOW, base_url="/performance/render-tests")
+    assert (view.headline, view.headline_note, view.live) == (None, "", None)
+    assert "data-realtime" not in html_of(view)
+
+
+@pytest.mark.usefixtures("fresh_page_cache")
+def test_realtime_pages_load_the_script_and_the_json_twin_gives_the_latest_figure(
+    client, make_module
+):
+    make_module(
+        "realtime", REALTIME_RECORDS, options={"value-attribute": "unique_visitors"}, slug="live"
+    )
+    make_module(
+        "table",
+        [{"_timestamp": WEEK1, "name": "x", "score": 1}],
+        options={"sort-by": "score", "sort-order": "ascending"},
+        slug="plain",
+    )
+    with time_machine.travel(NOW, tick=False):
+        scripts = {}
+        for path in ("", "/live", "/plain"):
+            page = parse(client.get(f"/performance/render-tests{path}").content)
+            scripts[path] = [
+                s.get("src") for s in page.find_all("script") if "realtime" in s.get("src", "")
+            ]
+        twin = json_of(client.get("/performance/render-tests/live.json"))
+        whole = json_of(client.get("/performance/render-tests.json"))
+    # Only a page with a realtime figure loads the script, as a module from this site.
+    assert len(scripts[""]) == len(scripts["/live"]) == 1
+    assert scripts[""][0].startswith("/static/site/realtime.") and scripts[""][0].endswith(".js")
+    assert scripts["/plain"] == []
+    latest = {
+        "value": 1213,
+        "display": "1,213",
+        "taken_at": "2024-03-04T11:55:00Z",
+        "taken_at_words": "11:55am on 4 March 2024",
+        "old": False,
+    }
+    assert twin["latest"] == latest
+    assert next(m for m in whole["modules"] if m["slug"] == "live")["latest"] == latest
+    assert "latest" not in next(m for m in whole["modules"] if m["slug"] == "plain")
 
 
 # --- problems with the data ------------------------------------------------------------------

@@ -253,6 +253,7 @@ def test_accessibility_statement(client):
     assert "axe-core" in text
     assert "keyboard" in text
     assert "JavaScript turned off" in text
+    assert "Stop updating this figure" in text  # the realtime figure's button (realtime.js)
     assert "Reporting accessibility problems with this website" in text
     assert "Enforcement procedure" in text
     assert "mailto:" not in html  # no CONTACT_EMAIL set: no address to give

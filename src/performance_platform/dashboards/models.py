@@ -110,6 +110,11 @@ class Organisation(models.Model):
         return None
 
 
+#: Module slugs a dashboard's own pages take: ``/performance/<slug>/done`` is its
+#: done-page survey (the survey app), so a module there could never be reached.
+RESERVED_MODULE_SLUGS = frozenset({"done"})
+
+
 class DashboardQuerySet(models.QuerySet):
     """Dashboards, with the one filter the public pages use."""
 
@@ -227,6 +232,10 @@ class Module(models.Model):
     def clean(self) -> None:
         from .schemas import ModuleError, check_module
 
+        if self.slug in RESERVED_MODULE_SLUGS:
+            raise ValidationError(
+                {"slug": f"{self.slug!r} is the address of the dashboard's done-page survey."}
+            )
         try:
             check_module(
                 self.type,

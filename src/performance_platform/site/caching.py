@@ -5,7 +5,7 @@ The lifetimes are the original front end's (Spotlight's caching rules):
 =================================================  ==========================
 Homepage, services index, accessibility, lists     ``public, max-age=7200``
 Dashboard and module pages                         ``public, max-age=600``
-... with a realtime module ("users online now")    ``public, max-age=60``
+... with a realtime module ("users online")        ``public, max-age=60``
 Error pages                                        ``public, max-age=5``
 =================================================  ==========================
 
@@ -41,8 +41,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 PAGE_MAX_AGE = 7200
 #: Dashboard and module pages (seconds).
 DASHBOARD_MAX_AGE = 600
-#: Dashboard and module pages that show realtime figures ("users online now"): a browser or
-#: proxy must not keep "now" for ten minutes.
+#: Dashboard and module pages that show realtime figures ("users online at 3:40pm"): a
+#: browser or proxy must not keep a figure that comes every 5 minutes for ten.
 REALTIME_MAX_AGE = 60
 #: Error pages: short, so a fixed page is not hidden for long, but enough to absorb a storm.
 ERROR_MAX_AGE = 5

@@ -29,7 +29,7 @@ from . import renderers
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("quarter", "Quarter")]
 EARLIEST = date(2000, 1, 1)
 PAGE_CACHE_SECONDS = 600
-#: Module types whose words depend on the minute ("users online now").
+#: Module types whose words depend on the minute ("no newer figure has come in").
 REALTIME_TYPES = ("realtime",)
 
 
@@ -196,9 +196,9 @@ def shows_realtime(dashboard: Dashboard) -> bool:
 def cache_key(kind: str, dashboard: Dashboard, extra: str) -> str:
     """A page-cache key covering everything the page depends on.
 
-    The clock is part of it too. A dashboard with a realtime module says "users online
-    now" or "at 3:40pm", which must be right to the minute: its pages are keyed by the
-    minute. Other pages change with the clock only through staleness, which the freshness
+    The clock is part of it too. A dashboard with a realtime module says whether its
+    figure is over 10 minutes old, which must be right to the minute: its pages are keyed
+    by the minute. Other pages change with the clock only through staleness, which the freshness
     check stores (a write, so a new key) every 5 minutes: the hour is enough for them.
     """
     versions, realtime = _versions(dashboard)

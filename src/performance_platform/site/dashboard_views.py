@@ -230,6 +230,12 @@ def _breadcrumbs(dashboard, module=None, base=None):
     return items
 
 
+def _live(views) -> bool:
+    """Whether any of ``views`` (or their children) has a figure the page refreshes, so
+    the page loads the script that does it (site/static/site/realtime.js)."""
+    return any(v.live is not None or _live(v.children) for v in views)
+
+
 def dashboard_html(request, found, base: str, *, preview: bool = False) -> str:
     """The dashboard page's HTML, its links starting from ``base`` (its address)."""
     page = dashboard_pages.dashboard_page(found, base=base)
@@ -238,6 +244,7 @@ def dashboard_html(request, found, base: str, *, preview: bool = False) -> str:
         {
             "dashboard": found,
             "page": page,
+            "live": _live(page.modules),
             "breadcrumbs": _breadcrumbs(found),
             "dashboard_url": base,
             "preview": preview,
@@ -331,6 +338,9 @@ def _module_json(view) -> dict:
         out["query"] = view.api_url
     if view.error:
         out["error"] = view.error
+    if view.live is not None:
+        # The latest figure and when it was taken: what a realtime module's page refreshes.
+        out["latest"] = view.live.as_json()
     if view.table is not None:
         out["data"] = view.table.as_records()
     if view.children:
@@ -379,6 +389,7 @@ def module_page_response(request, found, path: str, base: str, *, preview: bool 
                 "dashboard_url": base,
                 "preview": preview,
                 "view": view,
+                "live": _live([view]),
                 "shown": _shown(view),
                 "page_url": page_url,
                 "query_string": query_string,

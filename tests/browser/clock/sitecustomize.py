@@ -4,7 +4,7 @@ at start-up from ``PYTHONPATH``, which ``conftest.site`` points here).
 `serve` replaces itself with gunicorn (``os.execv``) and gunicorn forks its workers, so
 patching the clock in the test process cannot reach them: each process that starts reads
 ``PP_TEST_FROZEN_NOW`` and stands still there, as the test process stood while it loaded
-the demo. So "users online now", "last week" and the data's range say the same on every
+the demo. So "users online at 3:40pm", "last week" and the data's range say the same on every
 run, whatever the time of day.
 """
 

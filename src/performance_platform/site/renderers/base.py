@@ -3,7 +3,7 @@ the messages, numbers from rows, formats and axis labels from a module's options
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -13,6 +13,41 @@ from .tables import Table
 
 PROBLEM = "There was a problem getting data for this module."
 NO_DATA = "No data is available for this module yet."
+
+
+@dataclass(frozen=True)
+class LiveFigure:
+    """A figure that refreshes itself on the page: the realtime module's users online.
+
+    The page says when it was taken (``taken_at``, in words ``taken_at_words``) and, when
+    it is ``old``, that no newer one has come in (``old_words``). ``refresh_seconds`` is how
+    often the page's script (``site/static/site/realtime.js``) asks the module's ``.json``
+    twin for a newer one, where :meth:`as_json` puts it (0: never).
+    """
+
+    value: float | None
+    display: str
+    taken_at: datetime
+    taken_at_words: str
+    old: bool
+    old_words: str
+    refresh_seconds: int
+
+    @property
+    def taken_at_iso(self) -> str:
+        """``taken_at`` as ISO 8601 in UTC, as a ``<time datetime>`` and the JSON give it."""
+        when = self.taken_at if self.taken_at.tzinfo else self.taken_at.replace(tzinfo=UTC)
+        return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    def as_json(self) -> dict:
+        """The figure as the module's JSON gives it (``"latest"``), for the script."""
+        return {
+            "value": self.value,
+            "display": self.display,
+            "taken_at": self.taken_at_iso,
+            "taken_at_words": self.taken_at_words,
+            "old": self.old,
+        }
 
 
 @dataclass
@@ -28,6 +63,7 @@ class ModuleView:
     headline: SafeString | None = None
     headline_label: str = ""
     headline_note: str = ""
+    live: LiveFigure | None = None  # a figure the page refreshes (realtime)
     change_text: str = ""
     chart: SafeString | None = None
     extra_charts: list[tuple[str, SafeString]] = field(default_factory=list)

@@ -1,11 +1,15 @@
-"""The ``realtime`` module: users online now, with a line chart of the past 24 hours."""
+"""The ``realtime`` module: users online, with when the figure was taken, and a line chart
+of the past 24 hours. With JavaScript the page refreshes the figure itself
+(``site/static/site/realtime.js``, from the module's ``.json`` twin)."""
 
 from datetime import timedelta
+
+from django.conf import settings
 
 from performance_platform.lib import formatting
 
 from .. import charts
-from .base import _number, _responsive, formatter
+from .base import LiveFigure, _number, _responsive, formatter
 from .periods import _dt
 from .registry import renders
 from .tables import Column, Table
@@ -28,6 +32,46 @@ def _when(value) -> str:
     return f"{formatting.format_time(value)} on {formatting.format_date(value)}"
 
 
+#: Figures come every 5 minutes: one older than this has missed at least one, and the
+#: page says so.
+CURRENT_FOR = timedelta(minutes=10)
+#: Said after the time of a figure older than CURRENT_FOR. The template gives the script
+#: these words too, so a figure that goes old while the page is open says the same.
+OLD_WORDS = " (no newer figure has come in)"
+
+
+def _ended(params: dict, now) -> bool:
+    """Whether the figures were asked for up to a moment well before ``now`` (a range
+    chosen in the module page's address): a newer figure, outside it, is not theirs."""
+    end = _dt(params.get("end_at"))
+    return end is not None and end < now - CURRENT_FOR
+
+
+def latest_figure(points, now, params=None) -> LiveFigure | None:
+    """The latest of ``points`` (``(when, value)`` pairs in time order), as the page says it,
+    read with the query ``params``."""
+    if not points:
+        return None
+    when, value = points[-1]
+    ended = _ended(params or {}, now)
+    return LiveFigure(
+        value=value,
+        display=formatting.format_value(value, "integer") or "",
+        taken_at=when,
+        taken_at_words=_when(when),
+        # Of a range that has ended, the latest figure is the range's last, not an old one.
+        old=not ended and now - when > CURRENT_FOR,
+        old_words=OLD_WORDS,
+        refresh_seconds=0 if ended else settings.REALTIME_REFRESH_SECONDS,
+    )
+
+
+def headline_note(figure: LiveFigure) -> str:
+    """The words after the figure: "users online at 3:40pm on 24 November 2026", and, when
+    it is old, that no newer one has come in."""
+    return f"users online at {figure.taken_at_words}{OLD_WORDS if figure.old else ''}"
+
+
 @renders("realtime", params=_realtime_params)
 def render_realtime(view, rows, options, params, *, annotations, full, now):
     key = options.get("value-attribute", "unique_visitors")
@@ -35,16 +79,15 @@ def render_realtime(view, rows, options, params, *, annotations, full, now):
         ((when, _number(r.get(key))) for r in rows if (when := _dt(r.get("_timestamp")))),
         key=lambda p: p[0],
     )
-    if points:
-        latest_when, latest = points[-1]
-        view.headline = formatting.format_html(latest, "integer")
-        # "Now" only while the figure is current (figures come every 5 minutes; 10 allows
-        # one late): after that, say when it was. Pages that show this are cached by the
-        # minute (dashboard_pages.cache_key), so the words are right to the minute.
-        if now - latest_when > timedelta(minutes=10):
-            view.headline_note = f"users online at {_when(latest_when)}"
-        else:
-            view.headline_note = "users online now"
+    figure = latest_figure(points, now, params)
+    if figure is not None:
+        view.headline = formatting.format_html(figure.value, "integer")
+        # Always when the figure was taken, never "now": a page is kept (in the page cache
+        # for up to a minute, in a browser for longer) and read later, and without
+        # JavaScript nothing on it changes. Such pages are cached by the minute
+        # (dashboard_pages.cache_key), so whether the figure is old is right to the minute.
+        view.headline_note = headline_note(figure)
+        view.live = figure
     # A line with axes (the time of day, and users), as every other chart has. Its sentence
     # names the day with each time: "3:40pm" alone could be today's or yesterday's.
     view.chart = _responsive(

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from performance_platform.demo.data import load_demo
 from performance_platform.demo.people import load_people, write_banner
+from performance_platform.demo.survey import load_comments
 from performance_platform.demo.uploads import load_uploads
 from performance_platform.worker.runner import run_pending
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         written = load_demo()
         shown = load_people()
         load_uploads()  # after the people: the uploads are theirs
+        load_comments()  # done-page comments for the demo manager
         run_pending()  # the transforms the uploads queued (their figures are the demo's)
         write_banner(shown)
         total = sum(written.values())
