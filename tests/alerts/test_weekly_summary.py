@@ -195,3 +195,33 @@ def test_the_worker_schedule_sends_it(service, manager, mailoutbox):
         assert worker.run_pending() == 1
     assert [m.to for m in mailoutbox] == [["manager@example.gov.uk"]]
     assert Record.objects.exists()
+
+
+def test_the_tiles_status_and_alerts_agree_as_the_clock_moves(service, data_set, manager, client):
+    """The KPI tiles' stored verdict (kept by the freshness check), /_status/data-sets and
+    the alert say "out of date" at the same moment: 1,300,000 s after the last write."""
+    import json
+
+    from performance_platform.alerts import stale
+    from performance_platform.alerts.models import Alert
+    from performance_platform.kpis.summaries import refresh_staleness, service_kpis
+
+    written = MONDAY_7AM - timedelta(days=1)
+    due = written + timedelta(seconds=1_300_000)
+    for now, expected in (
+        (written + timedelta(days=1), False),
+        (due, False),  # exactly at the expected age: not yet
+        (due + timedelta(seconds=1), True),
+        (due + timedelta(days=3), True),
+    ):
+        with time_machine.travel(now, tick=False):
+            refresh_staleness(now=now)
+            tiles = {row["stale"] for row in service_kpis("vehicle-tax").values()}
+            listed = json.loads(client.get("/_status/data-sets").content)["data_sets"] or []
+            alerted = (
+                data_set.name in stale.check()["alerted"]
+                or Alert.objects.filter(data_set=data_set, kind="stale").exists()
+            )
+        assert tiles == {expected}, now
+        assert (data_set.name in {row["name"] for row in listed}) is expected, now
+        assert alerted is expected, now
