@@ -337,6 +337,7 @@ def test_the_demo_has_one_account_per_role_and_a_working_preview_link(client, se
         "vehicle_tax_transactions_by_channel",
         "vehicle_tax_customer_satisfaction",
         "vehicle_tax_journey",
+        "basic_dbs_check_transactions_by_channel",  # the stale one: its alert is hers
     }
     assert DashboardRequest.objects.filter(status="pending").count() == 1
 
@@ -378,6 +379,31 @@ def test_the_uploaders_data_set_has_an_upload_history_with_a_rollback():
     assert history[3].rolled_back_by.email == "manager@demo.example"
     assert all(u.uploaded_by.email == "uploader@demo.example" for u in history)
     assert figures() == before
+
+
+def test_the_stale_data_sets_alert_goes_to_the_uploader(settings, tmp_path, mailoutbox):
+    """`make run`'s worker checks for stale data at once: the demo's stale service's
+    transactions have an owner (the demo uploader), so its alert shows in the email
+    backend; the stale data sets nobody owns are recorded with nobody told."""
+    from performance_platform.alerts import stale
+    from performance_platform.alerts.models import Alert
+    from performance_platform.demo.people import STALE_DATA_SET, load_people
+
+    settings.VAR_DIR = tmp_path
+    load_people()
+    stale_service = flagged("stale_weeks")[0]
+    result = stale.check()
+    assert STALE_DATA_SET in result["alerted"]
+    assert {name.split("_")[0] for name in result["alerted"]} == {stale_service.split("-")[0]}
+    [message] = mailoutbox
+    assert message.to == ["uploader@demo.example"]
+    assert message.subject == f"Data is out of date: {STALE_DATA_SET}"
+    assert "Request a basic DBS check" in message.body
+    assert Alert.objects.get(data_set__name=STALE_DATA_SET).recipients == 1
+    # Loading the demo again forgets the alert, so the next run's worker sends it again.
+    load_people()
+    assert not Alert.objects.filter(data_set__name=STALE_DATA_SET).exists()
+    assert stale.check()["alerted"] == [STALE_DATA_SET]
 
 
 def test_every_service_has_a_done_page_and_the_manager_has_comments(client):

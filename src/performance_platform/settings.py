@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "performance_platform.onboarding",
     "performance_platform.uploads",
     "performance_platform.collectors",
+    "performance_platform.alerts",
     "performance_platform.survey",
     "performance_platform.demo",
 ]
@@ -484,6 +485,15 @@ AVAILABILITY_TIMEOUT = _env_float("AVAILABILITY_TIMEOUT", 10.0)
 AVAILABILITY_RETRY_DELAY = _env_float("AVAILABILITY_RETRY_DELAY", 5.0)
 AVAILABILITY_PRIVATE_ADDRESSES = _env_bool("AVAILABILITY_PRIVATE_ADDRESSES", False)
 
+# Stale-data alerts and weekly summaries (alerts/; docs/operations.md, "Stale-data
+# alerts"). Seconds between checks for stale data sets (owners are reminded as often as
+# the original notifier's table says, however often this runs), and between checks
+# whether the week's summaries are due: they go at the first check on or after Monday
+# 07:00 in ALERTS_TIME_ZONE, which is also the time zone the emails give times in.
+ALERT_CHECK_SECONDS = _env_int("ALERT_CHECK_SECONDS", 3600)
+SUMMARY_CHECK_SECONDS = _env_int("SUMMARY_CHECK_SECONDS", 900)
+ALERTS_TIME_ZONE = _env("ALERTS_TIME_ZONE", "Europe/London")
+
 WORKER_SCHEDULE = {
     "check-freshness": {
         "task": "performance_platform.kpis.tasks.check_freshness",
@@ -493,6 +503,14 @@ WORKER_SCHEDULE = {
     "run-collectors": {
         "task": "performance_platform.collectors.tasks.run_due_collectors",
         "every": COLLECTOR_CHECK_SECONDS,
+    },
+    "stale-data-alerts": {
+        "task": "performance_platform.alerts.tasks.send_stale_alerts",
+        "every": ALERT_CHECK_SECONDS,
+    },
+    "weekly-summaries": {
+        "task": "performance_platform.alerts.tasks.send_weekly_summaries",
+        "every": SUMMARY_CHECK_SECONDS,
     },
     # Deletes done-page answers older than SURVEY_COMMENT_RETENTION_DAYS.
     "survey-retention": {

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("performance_platform.collectors.urls")),
     path("", include("performance_platform.onboarding.urls")),
     path("", include("performance_platform.uploads.urls")),
+    path("", include("performance_platform.alerts.urls")),
     path("", include("performance_platform.survey.urls")),
     # The public site: /, /performance..., /robots.txt, /sitemap.xml.
     path("", include("performance_platform.site.urls")),

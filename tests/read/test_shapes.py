@@ -1591,45 +1591,33 @@ def test_status_with_no_data_sets_is_ok(client, db):
     assert status(client) == ALL_OK
 
 
-def test_status_just_written_with_max_age_one_is_stale(client, make_data_set):
-    ds, _ = make_data_set("fresh", "check", token=None, max_age_expected=1)
-    older = timezone.now() - timedelta(seconds=30)
-    latest = timezone.now()
-    # Written "now", but last-updated is the newest _timestamp, not the write time.
-    write(
-        ds,
-        [
-            {"_timestamp": latest.isoformat(), "kind": "new"},
-            {"_timestamp": older.isoformat(), "kind": "old"},
-        ],
-        now=latest,
-    )
+def test_status_lists_what_was_last_written_too_long_ago(client, make_data_set):
+    ds, _ = make_data_set("fresh", "check", token=None, max_age_expected=60)
+    written = timezone.now() - timedelta(seconds=90)
+    # Records dated now, written 90 s ago: last-updated is the write, not the _timestamp.
+    write(ds, [{"_timestamp": timezone.now().isoformat(), "kind": "new"}], now=written)
     body = status(client)
-    assert body == {
-        "status": "not okay",
-        "data_sets": [
-            {
-                "name": "fresh_check",
-                "seconds-out-of-date": 0,
-                "last-updated": latest.astimezone(UTC).isoformat(),
-                "max-age-expected": 1,
-            }
-        ],
-        "message": "1 data-set is out of date",
-    }
+    assert body["status"] == "not okay"
+    assert body["message"] == "1 data-set is out of date"
+    [row] = body["data_sets"]
+    assert row["name"] == "fresh_check"
+    assert row["last-updated"] == written.astimezone(UTC).isoformat()
+    assert row["max-age-expected"] == 60
+    assert 30 <= row["seconds-out-of-date"] <= 40
 
 
-def test_status_uses_timestamps_not_write_times(make_data_set):
+def test_status_uses_write_times_not_timestamps(make_data_set):
+    """The one staleness rule (DataSet.freshness): last year's figures sent today are fresh."""
     ds, _ = make_data_set("old", "data", token=None, max_age_expected=86400)
     write(ds, [{"_timestamp": "2013-01-01T00:00:00Z", "kind": "x"}], now=at(2013, 1, 5))
-    now = at(2013, 1, 3, 0, 0, 30)
-    assert freshness(now=now) == {
+    assert freshness(now=at(2013, 1, 5, 12)) == ALL_OK
+    assert freshness(now=at(2013, 1, 6, 0, 0, 30)) == {
         "status": "not okay",
         "data_sets": [
             {
                 "name": "old_data",
-                "seconds-out-of-date": 86400 + 30,
-                "last-updated": "2013-01-01T00:00:00+00:00",
+                "seconds-out-of-date": 30,
+                "last-updated": "2013-01-05T00:00:00+00:00",
                 "max-age-expected": 86400,
             }
         ],
@@ -1637,53 +1625,53 @@ def test_status_uses_timestamps_not_write_times(make_data_set):
     }
 
 
-def test_status_truncates_toward_zero(make_data_set):
+def test_status_is_stale_only_past_the_expected_age(make_data_set):
     ds, _ = make_data_set("trunc", "check", token=None, max_age_expected=100)
-    write(ds, [{"_timestamp": "2013-01-01T00:00:00Z", "kind": "x"}])
     base = at(2013, 1, 1)
-    # now - last - max_age = -1.5 s: truncates to -1, healthy
-    assert freshness(now=base + timedelta(seconds=98.5)) == ALL_OK
-    # -0.5 s truncates to 0: stale
-    stale = freshness(now=base + timedelta(seconds=99.5))
-    assert stale["data_sets"][0]["seconds-out-of-date"] == 0
-    assert stale["message"] == "1 data-set is out of date"
-    # +50.7 s truncates to 50
+    write(ds, [{"_timestamp": "2013-01-01T00:00:00Z", "kind": "x"}], now=base)
+    assert freshness(now=base + timedelta(seconds=99.5)) == ALL_OK
+    assert freshness(now=base + timedelta(seconds=100.5)) == ALL_OK
+    stale = freshness(now=base + timedelta(seconds=101.2))
+    assert stale["data_sets"][0]["seconds-out-of-date"] == 1
     later = freshness(now=base + timedelta(seconds=150.7))
     assert later["data_sets"][0]["seconds-out-of-date"] == 50
 
 
-def test_status_counts_and_ignores_null_max_age_and_empty_sets(client, make_data_set):
+def test_status_counts_never_written_and_ignores_null_max_age(client, make_data_set):
     a, _ = make_data_set("alpha", "set", token=None, max_age_expected=60)
     b, _ = make_data_set("beta", "set", token=None, max_age_expected=120)
-    never, _ = make_data_set("never", "stale", token=None, max_age_expected=None)
-    make_data_set("no", "records", token=None, max_age_expected=1)
-    for ds in (a, b, never):
-        write(ds, [{"_timestamp": "2013-01-01T00:00:00.250000Z", "kind": "x"}])
+    unmonitored, _ = make_data_set("never", "stale", token=None, max_age_expected=None)
+    empty, _ = make_data_set("no", "records", token=None, max_age_expected=1)
+    for ds in (a, b, unmonitored):
+        write(ds, [{"_timestamp": "2013-01-01T00:00:00Z", "kind": "x"}], now=at(2013, 1, 1))
     now = at(2013, 1, 1, 0, 10)
     assert freshness(now=now) == {
         "status": "not okay",
         "data_sets": [
             {
                 "name": "alpha_set",
-                "seconds-out-of-date": 600 - 60 - 1,
-                "last-updated": "2013-01-01T00:00:00.250000+00:00",
+                "seconds-out-of-date": 600 - 60,
+                "last-updated": "2013-01-01T00:00:00+00:00",
                 "max-age-expected": 60,
             },
             {
                 "name": "beta_set",
-                "seconds-out-of-date": 600 - 120 - 1,
-                "last-updated": "2013-01-01T00:00:00.250000+00:00",
+                "seconds-out-of-date": 600 - 120,
+                "last-updated": "2013-01-01T00:00:00+00:00",
                 "max-age-expected": 120,
             },
+            # Monitored and never written: stale, as its KPI tiles say.
+            {
+                "name": "no_records",
+                "seconds-out-of-date": None,
+                "last-updated": None,
+                "max-age-expected": 1,
+            },
         ],
-        "message": "2 data-sets are out of date",
+        "message": "3 data-sets are out of date",
     }
-    body = status(client)
-    assert body["status"] == "not okay"
-    assert body["message"] == "2 data-sets are out of date"
-    assert [d["name"] for d in body["data_sets"]] == ["alpha_set", "beta_set"]
-    # Only null-max-age and record-less data sets: all in date.
-    DataSet.objects.filter(pk__in=[a.pk, b.pk]).update(max_age_expected=None)
+    # Only a data set without max_age_expected left: all in date.
+    DataSet.objects.filter(pk__in=[a.pk, b.pk, empty.pk]).update(max_age_expected=None)
     assert freshness(now=now) == ALL_OK
     assert status(client) == ALL_OK
 

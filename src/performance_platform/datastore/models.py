@@ -158,6 +158,22 @@ class DataSet(models.Model):
         return Freshness(last, self.max_age_expected, over > 0, over)
 
 
+def stale_data_sets(now=None) -> list[tuple["DataSet", Freshness]]:
+    """Every stale data set with its freshness, in name order, by :meth:`DataSet.freshness`.
+
+    The one list of what is out of date: ``/_status/data-sets``, the stale-data alerts and
+    the admin's problems page all show this, and the KPI tiles judge their sources by the
+    same method, so "stale" means one thing everywhere.
+    """
+    now = now or timezone.now()
+    found = []
+    for data_set in DataSet.objects.exclude(max_age_expected__isnull=True).order_by("name"):
+        fresh = data_set.freshness(now)
+        if fresh.stale:
+            found.append((data_set, fresh))
+    return found
+
+
 def hash_token(token: str) -> str:
     """SHA-256 of a write token. Tokens are long random strings, so a fast hash is enough."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

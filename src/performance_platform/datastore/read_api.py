@@ -7,19 +7,17 @@ so a repeated query is answered from the cache, or with 304, without touching re
 """
 
 import hashlib
-import math
 from collections.abc import Iterator
 from datetime import UTC
 
 import orjson
 from django.conf import settings
-from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
 
 from . import responses, softcache
-from .models import DataSet, Record
+from .models import DataSet, stale_data_sets
 from .query import UNPUBLISHED_WARNING, csvout, payload
 from .query.engine import execute, iter_raw_json_texts, raw_keys, resolve_window
 from .query.params import QueryError, parse
@@ -237,39 +235,23 @@ def legacy_read(request, name: str) -> HttpResponse:
 
 
 def freshness(now=None) -> dict:
-    """``/_status/data-sets``: which data sets are older than their ``max_age_expected``."""
-    now = now or timezone.now()
-    table = Record._meta.db_table
-    latest = {}
-    with connection.cursor() as cursor:
-        # One index lookup per data set (the (data_set, timestamp) index answers MAX).
-        cursor.execute(
-            f"SELECT ds.id, (SELECT MAX(r.timestamp) FROM {table} r WHERE r.data_set_id = ds.id) "
-            f"FROM {DataSet._meta.db_table} ds"
-        )
-        for pk, value in cursor.fetchall():
-            latest[pk] = value
-    stale = []
-    for data_set in DataSet.objects.order_by("name"):
-        last = latest.get(data_set.pk)
-        if isinstance(last, str):
-            from django.utils.dateparse import parse_datetime
+    """``/_status/data-sets``: which data sets are older than their ``max_age_expected``.
 
-            last = parse_datetime(last)
-        if last is not None and last.tzinfo is None:
-            last = last.replace(tzinfo=UTC)
-        if last is None or data_set.max_age_expected is None:
-            continue
-        seconds = math.trunc((now - last).total_seconds() - data_set.max_age_expected)
-        if seconds >= 0:
-            stale.append(
-                {
-                    "name": data_set.name,
-                    "seconds-out-of-date": seconds,
-                    "last-updated": last.astimezone(UTC).isoformat(),
-                    "max-age-expected": data_set.max_age_expected,
-                }
-            )
+    By the platform's one staleness rule (:func:`~.models.stale_data_sets`): the last
+    write, not the newest record's ``_timestamp``. A monitored data set never written is
+    listed, with ``last-updated`` and ``seconds-out-of-date`` null.
+    """
+    stale = [
+        {
+            "name": data_set.name,
+            "seconds-out-of-date": fresh.seconds_out_of_date,
+            "last-updated": (
+                fresh.last_updated.astimezone(UTC).isoformat() if fresh.last_updated else None
+            ),
+            "max-age-expected": fresh.max_age_expected,
+        }
+        for data_set, fresh in stale_data_sets(now)
+    ]
     if not stale:
         return {"status": "ok", "data_sets": None, "message": "All data_sets are in date"}
     noun = "data-set is" if len(stale) == 1 else "data-sets are"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from performance_platform.accounts.models import DataSetAccess, Membership, User
+from performance_platform.alerts.models import Alert
 from performance_platform.dashboards import publishing
 from performance_platform.dashboards.models import Dashboard, Organisation, PreviewLink
 from performance_platform.datastore.models import DataSet
@@ -31,6 +32,10 @@ UPLOADER_DATA_SETS = (
     "vehicle_tax_customer_satisfaction",
     "vehicle_tax_journey",
 )
+#: The demo's stale data set (its service stopped sending weeks ago) that the uploader
+#: also sends: so the worker's first stale-data check in `make run` has someone to tell,
+#: and its email shows in the console (or EMAIL_FILE_PATH with EMAIL_PROVIDER=file).
+STALE_DATA_SET = "basic_dbs_check_transactions_by_channel"
 
 Role = Membership.Role
 
@@ -80,8 +85,11 @@ def load_people() -> dict[str, str]:
             )
         shown[str(roles[0][0].label)] = email
     uploader = User.objects.get(email__iexact="uploader@demo.example")
-    for data_set in DataSet.objects.filter(name__in=UPLOADER_DATA_SETS):
+    for data_set in DataSet.objects.filter(name__in=UPLOADER_DATA_SETS + (STALE_DATA_SET,)):
         DataSetAccess.objects.get_or_create(user=uploader, data_set=data_set)
+    # Forget the alerts an earlier run of the demo sent, so this run's worker sends the
+    # stale data set's alert again (its reminders would wait a day otherwise).
+    Alert.objects.filter(data_set__name=STALE_DATA_SET).delete()
     shown["preview"] = _fresh_preview_link()
     return shown
 

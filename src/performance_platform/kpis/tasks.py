@@ -6,7 +6,7 @@ from django.db import close_old_connections, connection
 from django.tasks import task
 from django.utils import timezone
 
-from performance_platform.datastore.models import DataSet
+from performance_platform.datastore.models import DataSet, stale_data_sets
 
 from .models import Transform
 from .reading import parse_range_value
@@ -69,7 +69,7 @@ def run_transform_task(transform_id: int, data_set_id: int, earliest: str, lates
 def check_freshness():
     """Scheduled: refresh the stale flags of KPI summaries and log stale data sets."""
     now = timezone.now()
-    stale = [ds.name for ds in DataSet.objects.all() if ds.freshness(now).stale]
+    stale = [data_set.name for data_set, _ in stale_data_sets(now)]
     if stale:
         logger.warning("%d stale data set(s): %s", len(stale), ", ".join(stale[:50]))
     return {"stale_data_sets": stale, "summaries_updated": refresh_staleness(now=now)}
