@@ -3,6 +3,8 @@
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from .providers import PROVIDERS
+
 #: A collector's name: what `performance-platform collect NAME` and the config file use.
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 
@@ -71,6 +73,13 @@ class Collector(models.Model):
     def has_credentials(self) -> bool:
         """Whether credentials are saved (their value is never shown)."""
         return bool(self.credentials)
+
+    @property
+    def provider_title(self) -> str:
+        """The provider's name for people ("Matomo"), from the registry alone: the
+        provider's module (and its optional packages) is not imported to show it."""
+        entry = PROVIDERS.get(self.provider)
+        return entry[0] if entry else self.provider
 
 
 class CollectorRun(models.Model):
