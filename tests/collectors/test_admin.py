@@ -1,8 +1,7 @@
 """Collectors in the Django admin: write-only credentials, checked queries, the actions.
 
-The provider these tests configure is a real :class:`Provider` subclass registered under
-its own key, so the form's checks run against schemas the tests control, whichever real
-providers are installed.
+The provider these tests configure is ``tests/collectors/example.py``'s, so the form's
+checks run against schemas the tests control, whichever real providers are installed.
 """
 
 import json
@@ -12,42 +11,17 @@ from django_tasks_db.models import DBTaskResult
 
 from performance_platform.collectors import credentials, providers
 from performance_platform.collectors.models import Collector, CollectorRun
-from performance_platform.collectors.providers.base import Provider
+
+from . import example
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "s3cret-token-do-not-show-7f2a"
 
 
-class ExampleProvider(Provider):
-    """A provider with a query and credentials schema like Matomo's."""
-
-    key = "example"
-    title = "Example analytics"
-    query_schema = {
-        "type": "object",
-        "required": ["site_id"],
-        "properties": {"site_id": {"type": "integer", "minimum": 1}},
-    }
-    credentials_schema = {
-        "type": "object",
-        "required": ["token_auth"],
-        "properties": {"token_auth": {"type": "string", "minLength": 8}},
-    }
-
-    def fetch(self, source, period):
-        return []
-
-
 @pytest.fixture(autouse=True)
 def _example_provider(monkeypatch, settings):
-    path = f"{__name__}.ExampleProvider"
-    monkeypatch.setitem(providers.PROVIDERS, "example", ("Example analytics", path))
-    monkeypatch.setattr(providers, "CHOICES", [*providers.CHOICES, ("example", "Example")])
-    from performance_platform.collectors import admin as collectors_admin
-
-    field = collectors_admin.CollectorForm.base_fields["provider"]
-    monkeypatch.setattr(field, "choices", [*field.choices, ("example", "Example")])
+    example.register(monkeypatch)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -174,6 +148,7 @@ def test_a_form_error_does_not_send_the_typed_secret_back(staff, plain_data_set)
         ("new_credentials", '"just-a-string"', "must be a JSON object"),
         ("new_credentials", json.dumps({"user": "x"}), "token_auth is needed"),
         ("endpoint", "not a url", "Enter a valid URL"),
+        ("endpoint", "https://me:pw@a.example.org/", "not its address"),
         ("name", "Bad Name!", "lower-case letters"),
     ],
 )

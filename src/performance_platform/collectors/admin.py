@@ -17,9 +17,9 @@ from django.utils import timezone
 from performance_platform.accounts import audit
 from performance_platform.datastore.admin_audit import AuditedAdmin
 
-from . import credentials as secret
 from . import providers
 from .errors import ConfigProblem
+from .http import check_endpoint
 from .models import Collector, CollectorRun
 from .records import check_mapping
 from .running import schema_problems
@@ -91,6 +91,15 @@ class CollectorForm(forms.ModelForm):
         if not isinstance(query, dict):
             raise forms.ValidationError("The query must be a JSON object ({...}).")
         return query
+
+    def clean_endpoint(self):
+        endpoint = self.cleaned_data.get("endpoint")
+        if endpoint:
+            try:
+                check_endpoint(endpoint)
+            except ConfigProblem as exc:
+                raise forms.ValidationError(exc.message)
+        return endpoint
 
     def clean_mapping(self):
         mapping = self.cleaned_data.get("mapping")
@@ -257,13 +266,7 @@ class CollectorAdmin(AuditedAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         new = form.cleaned_data.get("new_credentials")
         if new is not None:
-            obj.credentials = secret.encrypt(new)
-            if obj.state == Collector.State.BROKEN:
-                # New credentials are the fix a broken collector waits for: run it soon.
-                obj.state = Collector.State.NEW
-                obj.next_run_at = timezone.now()
-                obj.failures = 0
-                obj.broken_since = None
+            obj.replace_credentials(new, timezone.now())
         super().save_model(request, obj, form, change)
         if form.provider_warning:
             messages.warning(request, form.provider_warning)
