@@ -460,6 +460,9 @@ COLLECTOR_RETRY_DELAY = _env_float("COLLECTOR_RETRY_DELAY", 2.0)
 COLLECTOR_RETRY_MAX_DELAY = _env_float("COLLECTOR_RETRY_MAX_DELAY", 120.0)
 COLLECTOR_LEASE_SECONDS = _env_int("COLLECTOR_LEASE_SECONDS", 900)
 COLLECTOR_CHECK_SECONDS = _env_int("COLLECTOR_CHECK_SECONDS", 60)
+# Where the demo's Matomo answers (``demo-provider``, which `make run` starts): the demo's
+# collectors point at it, and the command listens on its host and port.
+DEMO_PROVIDER_URL = _env("DEMO_PROVIDER_URL", "http://127.0.0.1:8001/")
 
 WORKER_SCHEDULE = {
     "check-freshness": {
