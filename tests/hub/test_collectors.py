@@ -109,6 +109,8 @@ def test_a_manager_sees_each_collector_on_the_data_set_page(client, manager, wor
     assert "State Broken" in card
     assert "Next run Stopped: needs new credentials" in card
     assert "Error Matomo refused the credentials (401): token_auth is not valid" in card
+    # Its run in the history says why it failed.
+    assert "Failed Matomo refused the credentials (401): token_auth is not valid 0" in card
     assert 'class="govuk-tag govuk-tag--red">Broken<' in html
     assert 'class="govuk-tag govuk-tag--green">Working<' in html
     # A manager gets no admin link; the secret and its encrypted form never show.
