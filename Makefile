@@ -78,10 +78,13 @@ run: install
 	@echo "== Updating the database and loading the demo (var/performance-platform.sqlite3)"
 	@$(PP) migrate --noinput --verbosity 0
 	@$(PP) load-demo --verbosity 0
-	@# The worker runs transforms and freshness checks beside the server; it stops with it.
-	@# It reports only errors here (the demo's data is old, so freshness warnings are noise).
-	@LOG_LEVEL=ERROR $(PP) worker & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The worker runs transforms, freshness checks and the collectors beside the server,
+	@# and the demo Matomo (demo-provider, at DEMO_PROVIDER_URL) answers the demo's
+	@# collectors; both stop with the server. They report only errors here (the demo's
+	@# data is old, so freshness warnings are noise).
+	@LOG_LEVEL=ERROR $(PP) demo-provider --verbosity 0 & provider=$$!; \
+		LOG_LEVEL=ERROR $(PP) worker & worker=$$!; \
+		trap 'kill $$worker $$provider 2>/dev/null' EXIT INT TERM; \
 		$(PP) serve --host $(HOST) --port $(PORT) --banner var/demo-banner.txt
 
 lint: install

@@ -495,6 +495,7 @@ def test_export_of_nothing(tmp_path):
         "organisations": [],
         "dashboards": [],
         "users": [],
+        "collectors": [],
     }
 
 
@@ -541,6 +542,194 @@ def test_export_then_import_into_an_empty_database(tmp_path):
     ]
     assert again == first
     assert WriteToken.objects.count() == 0
+
+
+# --- collectors ---------------------------------------------------------------------------
+
+COLLECTOR_SECRET = "collector-secret-9d41-never-shown"
+JOURNEY = {"data_group": "carers-allowance", "data_type": "journey"}
+
+
+def collector_entry(**overrides) -> dict:
+    entry = {
+        "name": "carers-matomo",
+        "data_set": "carers_allowance_journey",
+        "provider": "example",
+        "endpoint": "https://analytics.example.org/",
+        "frequency": "weekly",
+        "every_seconds": 3600,
+        "enabled": True,
+        "query": {"site_id": 4},
+        "mapping": {"add": {"stage": "start"}},
+        "credentials": {"token_auth": COLLECTOR_SECRET},
+    }
+    entry.update(overrides)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+@pytest.fixture
+def example_provider(monkeypatch):
+    from tests.collectors import example
+
+    example.register(monkeypatch)
+
+
+def collector_state() -> list:
+    from performance_platform.collectors.models import Collector
+
+    return list(Collector.objects.order_by("name").values())
+
+
+def test_import_creates_a_collector_with_encrypted_credentials(tmp_path, example_provider):
+    from performance_platform.collectors import credentials
+    from performance_platform.collectors.models import Collector
+
+    out = import_doc(tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry()]})
+    assert "Collectors: 1 created, 0 updated; credentials saved for 1." in out
+    collector = Collector.objects.get()
+    assert collector.data_set.name == "carers_allowance_journey"
+    assert (collector.provider, collector.frequency, collector.every_seconds) == (
+        "example",
+        "weekly",
+        3600,
+    )
+    assert collector.query == {"site_id": 4}
+    assert COLLECTOR_SECRET not in collector.credentials
+    assert credentials.decrypt(collector.credentials) == {"token_auth": COLLECTOR_SECRET}
+    # The same file again changes nothing (the credentials are compared, not re-encrypted).
+    before = collector_state()
+    out = import_doc(tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry()]})
+    assert "Collectors:" not in out
+    assert collector_state() == before
+
+
+def test_export_never_holds_credentials_and_a_reimport_keeps_them(tmp_path, example_provider):
+    from performance_platform.collectors import credentials
+    from performance_platform.collectors.models import Collector
+
+    import_doc(tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry()]})
+    saved = Collector.objects.get().credentials
+    for fmt in ("json", "yaml"):
+        text, exported = _export(fmt)
+        assert COLLECTOR_SECRET not in text
+        assert saved not in text
+        assert "credentials" not in text
+        assert exported["collectors"] == [
+            {
+                "name": "carers-matomo",
+                "data_set": "carers_allowance_journey",
+                "provider": "example",
+                "endpoint": "https://analytics.example.org/",
+                "frequency": "weekly",
+                "every_seconds": 3600,
+                "enabled": True,
+                "query": {"site_id": 4},
+                "mapping": {"add": {"stage": "start"}},
+            }
+        ]
+        out, _ = run("import-config", write_file(tmp_path, text, name=f"exported.{fmt}"))
+        assert "Collectors:" not in out
+        collector = Collector.objects.get()
+        assert collector.credentials == saved
+        assert credentials.decrypt(collector.credentials) == {"token_auth": COLLECTOR_SECRET}
+
+
+def test_an_update_changes_settings_and_new_credentials_mend_a_broken_one(
+    tmp_path, example_provider
+):
+    from performance_platform.collectors import credentials
+    from performance_platform.collectors.models import Collector
+
+    import_doc(tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry()]})
+    Collector.objects.update(state="broken")
+    out = import_doc(
+        tmp_path,
+        {
+            "data_sets": [JOURNEY],
+            "collectors": [
+                collector_entry(enabled=False, credentials={"token_auth": "a-new-token-1"})
+            ],
+        },
+    )
+    assert "Collectors: 0 created, 1 updated; credentials saved for 1." in out
+    collector = Collector.objects.get()
+    assert collector.enabled is False
+    assert credentials.decrypt(collector.credentials) == {"token_auth": "a-new-token-1"}
+    assert collector.state == "new"
+    assert collector.next_run_at is not None
+
+
+def test_an_entry_without_credentials_keeps_the_saved_ones(tmp_path, example_provider):
+    from performance_platform.collectors.models import Collector
+
+    import_doc(tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry()]})
+    saved = Collector.objects.get().credentials
+    out = import_doc(
+        tmp_path,
+        {
+            "data_sets": [JOURNEY],
+            "collectors": [collector_entry(credentials=None, every_seconds=60)],
+        },
+    )
+    assert "Collectors: 0 created, 1 updated; credentials saved for 0." in out
+    collector = Collector.objects.get()
+    assert collector.every_seconds == 60
+    assert collector.credentials == saved
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"provider": "nope"}, "collectors[0] (carers-matomo): provider: no provider 'nope'"),
+        ({"data_set": "missing"}, "collectors[0] (carers-matomo): data_set: no data set 'missing'"),
+        ({"query": {"site": 4}}, "collectors[0] (carers-matomo): query: the query: 'site_id' is"),
+        (
+            {"query": {"site_id": "four"}},
+            "collectors[0] (carers-matomo): query: site_id: 'four' is not of type 'integer'",
+        ),
+        (
+            {"mapping": {"rename": {}}},
+            "collectors[0] (carers-matomo): mapping: Unknown mapping keys: rename",
+        ),
+        ({"endpoint": "ftp://x.example.org/"}, "collectors[0] (carers-matomo): endpoint: The"),
+        ({"endpoint": None}, "collectors[0] (carers-matomo): endpoint: a Example analytics"),
+        ({"credentials": {"user": "x"}}, "collectors[0] (carers-matomo): credentials: token_auth"),
+        ({"name": "Bad Name"}, "collectors[0].name: 'Bad Name' does not match"),
+        ({"frequency": "hourly"}, "collectors[0].frequency: 'hourly' is not one of"),
+        ({"query": [1]}, "collectors[0].query: [1] is not of type 'object'"),
+    ],
+)
+def test_bad_collectors_are_reported_with_their_place(
+    tmp_path, example_provider, overrides, expected
+):
+    before = collector_state()
+    with pytest.raises(CommandError) as excinfo:
+        import_doc(tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry(**overrides)]})
+    lines = str(excinfo.value).splitlines()
+    assert lines[0] == "Nothing was imported."
+    assert any(line.startswith(expected) for line in lines[1:]), lines
+    assert collector_state() == before
+    assert not DataSet.objects.exists()  # nothing at all, not even the data set
+
+
+@pytest.mark.parametrize("value", [COLLECTOR_SECRET, [COLLECTOR_SECRET], {"token_auth": "short"}])
+def test_a_bad_credentials_message_never_quotes_them(tmp_path, example_provider, value):
+    with pytest.raises(CommandError) as excinfo:
+        import_doc(
+            tmp_path, {"data_sets": [JOURNEY], "collectors": [collector_entry(credentials=value)]}
+        )
+    message = str(excinfo.value)
+    assert "credentials" in message
+    assert COLLECTOR_SECRET not in message and "short" not in message
+
+
+def test_two_collectors_with_one_name_are_refused(tmp_path, example_provider):
+    with pytest.raises(CommandError) as excinfo:
+        import_doc(
+            tmp_path,
+            {"data_sets": [JOURNEY], "collectors": [collector_entry(), collector_entry()]},
+        )
+    assert "collectors[1] (carers-matomo): the same collector is also entry 0" in str(excinfo.value)
 
 
 # --- tokens -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the read query engine and the KPI summaries.
 """
 
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -432,3 +433,69 @@ def test_every_service_has_a_done_page_and_the_manager_has_comments(client):
     )
     assert answer.status_code == 302
     assert len(raw("vehicle-tax", "customer-satisfaction")) == len(before) + 1
+
+
+# --- the collectors -----------------------------------------------------------------------
+
+
+def test_the_demo_has_working_collectors_with_a_marked_history():
+    from performance_platform.collectors import credentials
+    from performance_platform.collectors.models import Collector
+    from performance_platform.demo.collectors import HISTORY_NOTE, METRICS
+    from performance_platform.demo.matomo import DEMO_TOKEN
+
+    visits = Collector.objects.get(name="vehicle-tax-visits")
+    live = Collector.objects.get(name="vehicle-tax-realtime")
+    assert (visits.provider, visits.data_set.name) == ("matomo", "vehicle_tax_visits")
+    assert (live.provider, live.data_set.name) == ("matomo-realtime", "vehicle_tax_realtime")
+    for collector in (visits, live):
+        assert collector.endpoint == "http://127.0.0.1:8001/"
+        assert collector.state == "working" and collector.enabled
+        assert DEMO_TOKEN not in collector.credentials
+        assert credentials.decrypt(collector.credentials) == {"token_auth": DEMO_TOKEN}
+        # Due now: the worker `make run` starts runs it against the demo Matomo.
+        assert collector.next_run_at <= timezone.now()
+        runs = list(collector.runs.all())
+        assert runs and all(run.message.startswith(HISTORY_NOTE) for run in runs)
+        assert collector.last_run_at == runs[0].started_at
+    assert visits.runs.count() == 14
+    assert visits.runs.filter(status="failed").count() == 1
+    assert live.runs.count() == 10
+    # The visits those runs "fetched": four weeks of days, ids as a real run makes them.
+    records = raw("vehicle-tax", "visits")
+    assert len(records) == 28
+    days = [dt(r["_timestamp"]) for r in records]
+    assert days == sorted(days) and days[-1].date() == timezone.now().astimezone(UTC).date()
+    assert {r["timeSpan"] for r in records} == {"day"}
+    for record in records[:-1]:  # whole days (today is still counting)
+        assert 20_000 < record["nb_visits"] < 60_000
+        assert set(METRICS) <= set(record)
+
+
+def test_the_demo_manager_sees_the_collectors_on_the_hub(client):
+    from performance_platform.accounts.models import User
+    from performance_platform.demo.people import load_people
+
+    load_people()
+    client.force_login(User.objects.get(email="manager@demo.example"))
+    page = client.get("/manage/data-sets/vehicle_tax_visits")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="collector-vehicle-tax-visits"' in html
+    assert 'govuk-tag--green">Working<' in html
+    assert "Demo history: made by load-demo, not fetched." in html
+    assert "demo-matomo-token" not in html
+    hub = client.get("/manage/dashboards/vehicle-tax").content.decode()
+    assert "Collector vehicle-tax-visits (Matomo)" in hub
+    assert "Collector vehicle-tax-realtime (Matomo realtime)" in hub
+
+
+def test_the_demo_config_exports_the_collectors_without_their_token():
+    from performance_platform.configuration.exporter import export_config
+    from performance_platform.demo.matomo import DEMO_TOKEN
+
+    exported = export_config()
+    names = [c["name"] for c in exported["collectors"]]
+    assert names == ["vehicle-tax-realtime", "vehicle-tax-visits"]
+    assert DEMO_TOKEN not in json.dumps(exported)
+    assert all("credentials" not in c for c in exported["collectors"])

@@ -494,6 +494,10 @@ ALERT_CHECK_SECONDS = _env_int("ALERT_CHECK_SECONDS", 3600)
 SUMMARY_CHECK_SECONDS = _env_int("SUMMARY_CHECK_SECONDS", 900)
 ALERTS_TIME_ZONE = _env("ALERTS_TIME_ZONE", "Europe/London")
 
+# Where the demo's Matomo answers (``demo-provider``, which `make run` starts): the demo's
+# collectors point at it, and the command listens on its host and port.
+DEMO_PROVIDER_URL = _env("DEMO_PROVIDER_URL", "http://127.0.0.1:8001/")
+
 WORKER_SCHEDULE = {
     "check-freshness": {
         "task": "performance_platform.kpis.tasks.check_freshness",

@@ -35,6 +35,7 @@ def hub(site, django_db_blocker):
             user=user, organisation=dashboard.organisation, role=Membership.Role.SERVICE_MANAGER
         )
         data_set = hub_changes.data_sets_of(dashboard).first()
+        _with_collectors(data_set)
         token = data_set.tokens.first()
         if token is None:
             token, _ = data_set.tokens.model.issue(data_set, "Demo upload")
@@ -58,6 +59,48 @@ def hub(site, django_db_blocker):
         "data_set": ds,
         "revoke": f"{ds}/tokens/{token.pk}/revoke",
     }
+
+
+def _with_collectors(data_set) -> None:
+    """A working collector with a history and a broken one with its error, so the data
+    set's page shows every part of its Collectors section."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from performance_platform.collectors import credentials
+    from performance_platform.collectors.models import Collector, CollectorRun
+
+    now = timezone.now()
+    working = Collector.objects.create(
+        name="browser-matomo",
+        data_set=data_set,
+        provider="matomo",
+        endpoint="https://analytics.example.org/",
+        credentials=credentials.encrypt({"token_auth": "browser-secret"}),
+        state="working",
+        last_run_at=now - timedelta(hours=1),
+        last_success_at=now - timedelta(hours=1),
+        next_run_at=now + timedelta(hours=23),
+    )
+    for day in range(3):
+        CollectorRun.objects.create(
+            collector=working,
+            trigger="schedule" if day else "manual",
+            status="succeeded",
+            started_at=now - timedelta(days=day, hours=1),
+            records=7 - day,
+        )
+    Collector.objects.create(
+        name="browser-matomo-realtime-with-a-long-name",
+        data_set=data_set,
+        provider="matomo-realtime",
+        endpoint="https://analytics.example.org/",
+        state="broken",
+        last_run_at=now - timedelta(minutes=3),
+        last_error="Matomo refused the credentials (403): You can't access this resource "
+        "as it requires 'view' access for the website id = 3.",
+    )
 
 
 @pytest.fixture
@@ -90,6 +133,30 @@ def test_every_hub_page_passes_axe_and_fits_a_phone(signed_in, hub):
         signed_in.goto(path)
         signed_in.check(name)
         fits(signed_in)
+
+
+def test_the_data_set_page_with_collectors_passes_axe_on_a_desktop(hub, browser, site, js):
+    desktop = Visit(browser, site.url, js)
+    desktop.context.add_cookies([{"name": "sessionid", "value": hub["session"], "url": site.url}])
+    try:
+        desktop.goto(hub["data_set"])
+        page = desktop.page
+        assert page.get_by_role("heading", name="Collectors", exact=True).is_visible()
+        card = page.locator("#collector-browser-matomo-realtime-with-a-long-name")
+        assert "Stopped: needs new credentials" in card.inner_text()
+        assert card.locator(".govuk-tag", has_text="Broken").is_visible()
+        assert "browser-secret" not in page.content()
+        desktop.check("hub-data-set-collectors-desktop")
+    finally:
+        desktop.close()
+
+
+def test_the_data_set_page_with_collectors_fits_a_phone(signed_in, hub):
+    signed_in.goto(hub["data_set"])
+    tag = signed_in.page.locator("#collector-browser-matomo .govuk-tag")
+    assert tag.text_content().strip() == "Working"
+    signed_in.check("hub-data-set-collectors-phone")
+    fits(signed_in)
 
 
 def test_form_errors_and_a_new_token_without_javascript_too(signed_in, hub):

@@ -3,6 +3,9 @@
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from . import credentials as secret
+from .providers import PROVIDERS
+
 #: A collector's name: what `performance-platform collect NAME` and the config file use.
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 
@@ -71,6 +74,23 @@ class Collector(models.Model):
     def has_credentials(self) -> bool:
         """Whether credentials are saved (their value is never shown)."""
         return bool(self.credentials)
+
+    def replace_credentials(self, values: dict, now) -> None:
+        """Keep ``values`` (encrypted) as the credentials, unsaved. New credentials are the
+        fix a broken collector waits for, so a broken one is due again ``now``."""
+        self.credentials = secret.encrypt(values)
+        if self.state == self.State.BROKEN:
+            self.state = self.State.NEW
+            self.next_run_at = now
+            self.failures = 0
+            self.broken_since = None
+
+    @property
+    def provider_title(self) -> str:
+        """The provider's name for people ("Matomo"), from the registry alone: the
+        provider's module (and its optional packages) is not imported to show it."""
+        entry = PROVIDERS.get(self.provider)
+        return entry[0] if entry else self.provider
 
 
 class CollectorRun(models.Model):

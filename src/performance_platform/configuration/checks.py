@@ -1,7 +1,7 @@
 """The configuration file: its JSON Schema, reading a file, and checking it whole.
 
 A file is checked as a whole against ``config_schema.json`` and then entry by entry
-(data sets, transforms, dashboards, users), and every problem is reported at once, each
+(data sets, transforms, dashboards, users, collectors), and every problem is reported at once, each
 naming its entry and field. Only a file with no problem is imported.
 """
 
@@ -21,6 +21,7 @@ from performance_platform.kpis import standard
 from performance_platform.kpis.errors import TransformConfigError
 from performance_platform.kpis.options import check_transform
 
+from . import collectors as collectors_config
 from . import dashboards as dashboards_config
 from . import users as users_config
 
@@ -104,6 +105,15 @@ def _short(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[:limit] + "… (shortened)"
 
 
+def _message(error: jsonschema.ValidationError) -> str:
+    """The schema's message, except about a collector's credentials: jsonschema quotes the
+    value, and a secret must never reach a message (or the log it is printed to)."""
+    path = list(error.absolute_path)
+    if len(path) >= 3 and path[0] == "collectors" and path[2] == "credentials":
+        return "must be an object of the provider's credentials (the value is not shown)"
+    return error.message
+
+
 def validate(doc: object) -> None:
     """Raise ConfigError describing every problem in ``doc``."""
     if not isinstance(doc, dict):
@@ -114,7 +124,7 @@ def validate(doc: object) -> None:
         raise ConfigError(f"the file is nested more than {MAX_DEPTH} levels deep")
     validator = jsonschema.Draft202012Validator(config_schema())
     problems = [
-        f"{_where(doc, e)}: {_short(e.message)}"
+        f"{_where(doc, e)}: {_short(_message(e))}"
         for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
     ]
     seen: dict[tuple, int] = {}
@@ -147,6 +157,7 @@ def validate(doc: object) -> None:
     problems.extend(_transform_problems(doc))
     problems.extend(dashboards_config.problems(doc))
     problems.extend(users_config.problems(doc))
+    problems.extend(collectors_config.problems(doc))
     if problems:
         raise ConfigError("\n".join(problems))
 

@@ -3,6 +3,7 @@
 from performance_platform.datastore.models import DataSet, default_name
 from performance_platform.kpis.models import Transform
 
+from . import collectors as collectors_config
 from . import dashboards as dashboards_config
 from . import users as users_config
 from .checks import DATA_SET_SETTINGS
@@ -10,7 +11,8 @@ from .checks import DATA_SET_SETTINGS
 
 def export_config() -> dict:
     """Everything ``import_config`` would need to rebuild the configuration, minus secrets:
-    no tokens, and users without passwords or password hashes."""
+    no tokens, users without passwords or password hashes, and collectors without their
+    credentials."""
     data_sets = []
     for ds in DataSet.objects.select_related("data_group", "data_type").order_by("name"):
         entry = {"data_group": ds.data_group.name, "data_type": ds.data_type.name}
@@ -24,6 +26,7 @@ def export_config() -> dict:
         "transforms": _export_transforms(),
         **dashboards_config.export(),
         "users": users_config.export(),
+        "collectors": collectors_config.export(),
     }
 
 

@@ -1,4 +1,5 @@
-"""``import-config``: create or update data sets, transforms, dashboards and users from a file.
+"""``import-config``: create or update data sets, transforms, dashboards, users and
+collectors from a file.
 
 Only when every entry is sound is anything written, in one transaction, with its
 ``config.import`` audit row. Importing the same file twice changes nothing the second time
@@ -19,6 +20,7 @@ from performance_platform.datastore.models import (
 )
 from performance_platform.kpis.models import Transform
 
+from . import collectors as collectors_config
 from . import dashboards as dashboards_config
 from . import users as users_config
 from .checks import CONFIG_TOKEN_LABEL, DATA_SET_SETTINGS, ConfigError, transform_output, validate
@@ -70,6 +72,7 @@ def import_config(doc: dict, source: str = "") -> dict[str, int]:
         counts[f"transforms {_import_transform(entry)}"] += 1
     counts.update(dashboards_config.import_(doc))
     counts.update(users_config.import_(doc))
+    counts.update(collectors_config.import_(doc))
     audit.record(
         "config.import",
         target_type="configuration",

@@ -109,7 +109,11 @@ def dashboard(request, slug):
             "modules": modules,
             "standard": STANDARD,
             "missing": hub.missing_standard(dash),
-            "data_sets": _data_set_rows(hub.data_sets_of(dash), request.user),
+            # Collectors by the reverse relation's name: the hub shows them without
+            # importing the collectors app, which sits above it.
+            "data_sets": _data_set_rows(
+                hub.data_sets_of(dash).prefetch_related("collectors"), request.user
+            ),
         },
     )
 
@@ -284,6 +288,8 @@ def data_set(request, name):
             "can_tokens": permissions.can(request.user, Action.MANAGE_TOKENS, ds),
             "can_upload": permissions.can(request.user, Action.UPLOAD_DATA_SET, ds),
             "can_grant": can_grant,
+            "collectors": _collector_rows(ds),
+            "is_platform_admin": permissions.is_platform_admin(request.user),
             "access": (
                 DataSetAccess.objects.filter(data_set=ds).select_related("user")
                 if can_grant
@@ -291,6 +297,22 @@ def data_set(request, name):
             ),
         },
     )
+
+
+#: How many of a collector's runs its data set's page lists.
+RECENT_RUNS = 5
+
+
+def _collector_rows(data_set):
+    """The data set's collectors, each with its latest runs (newest first).
+
+    Read through the reverse relations (``data_set.collectors``, ``collector.runs``),
+    not the collectors app's models, which sit in the layer above.
+    """
+    return [
+        {"collector": collector, "runs": list(collector.runs.all()[:RECENT_RUNS])}
+        for collector in data_set.collectors.order_by("name")
+    ]
 
 
 @never_cache

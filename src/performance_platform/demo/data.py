@@ -35,7 +35,7 @@ from performance_platform.datastore.periods import month_start, quarter_start, w
 from performance_platform.datastore.validation import prepare_records
 from performance_platform.kpis import standard
 
-from . import dashboards
+from . import collectors, dashboards
 from .requests import load_demo_request
 
 logger = logging.getLogger(__name__)
@@ -300,7 +300,8 @@ def data_types_of(service: dict) -> list[str]:
 
 
 def demo_config() -> dict:
-    """The demo's data sets and transforms, in the import-config format."""
+    """The demo's data sets, transforms, dashboards and collectors, in the import-config
+    format."""
     data_sets = [
         {
             "data_group": service["slug"],
@@ -326,9 +327,10 @@ def demo_config() -> dict:
     ]
     this_monday = week_start(timezone.now().astimezone(UTC))
     return {
-        "data_sets": data_sets + dashboards.extra_data_sets(),
+        "data_sets": data_sets + dashboards.extra_data_sets() + collectors.data_sets_config(),
         "transforms": transforms,
         **dashboards.dashboards_config(DEPARTMENTS, SERVICES, this_monday),
+        "collectors": collectors.collectors_config(),
     }
 
 
@@ -580,6 +582,7 @@ def load_demo() -> dict[str, int]:
                 data_set = DataSet.objects.get(name=default_name(slug, data_type))
                 items = dashboards.extra_records(slug, data_type, now, this_monday)
                 written[data_set.name] = _write(data_set, items, now=now)
+        written.update(collectors.load_history(now))
     run_pending()
     failed = Transform.objects.exclude(last_error="").filter(last_error_at__gte=now)
     for transform in failed:

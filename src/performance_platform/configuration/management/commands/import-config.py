@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from performance_platform.configuration.checks import ConfigError, load_file
 from performance_platform.configuration.importer import import_config
 
+COLLECTOR_COUNTS = ("collectors created", "collectors updated", "credentials saved")
 USER_COUNTS = (
     "users created",
     "users updated",
@@ -48,5 +49,11 @@ class Command(BaseCommand):
                 "Users: {} created, {} updated; roles: {} added, {} removed; "
                 "data set access: {} given, {} taken away.".format(
                     *(counts[key] for key in USER_COUNTS)
+                )
+            )
+        if any(counts[key] for key in COLLECTOR_COUNTS):
+            self.stdout.write(
+                "Collectors: {} created, {} updated; credentials saved for {}.".format(
+                    *(counts[key] for key in COLLECTOR_COUNTS)
                 )
             )
