@@ -8,3 +8,7 @@ class AlertsConfig(AppConfig):
     label = "alerts"
     verbose_name = "Alerts and summaries"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the receiver of collectors' "broken" signal.
+        from . import broken_collectors  # noqa: F401

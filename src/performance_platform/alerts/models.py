@@ -10,6 +10,7 @@ class Kind(models.TextChoices):
 
     STALE = "stale", "Out-of-date data"
     SUMMARY = "summary", "Weekly summary"
+    COLLECTOR = "collector", "Collectors that stop"
 
 
 class Alert(models.Model):

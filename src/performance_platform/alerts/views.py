@@ -20,6 +20,8 @@ from .models import Kind
 DESCRIPTIONS = {
     Kind.STALE: "Emails when data you look after is out of date, and when it is up to date again",
     Kind.SUMMARY: "A weekly summary of your dashboards' figures, on Monday mornings",
+    Kind.COLLECTOR: "Emails when a collector of data you look after stops and needs new "
+    "credentials",
 }
 
 

@@ -24,8 +24,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from performance_platform.accounts import mail
-from performance_platform.dashboards.permissions import owners_of
 from performance_platform.datastore.storage import store_records
 from performance_platform.datastore.validation import prepare_records
 
@@ -36,6 +34,7 @@ from .errors import AlreadyRunning, AuthFailed, CollectorError, ConfigProblem, R
 from .http import check_endpoint
 from .models import Collector, CollectorRun
 from .records import check_mapping, check_record, realtime_record, to_record
+from .signals import collector_broken
 
 logger = logging.getLogger("performance_platform.collectors")
 
@@ -322,19 +321,5 @@ def _finish(collector, run, error: CollectorError | None, *, dry_run: bool, brok
     else:
         logger.warning("collector %s failed: %s", collector.name, error.message)
     if broken and not was_broken:
-        tell_owners_broken(collector)
-
-
-def tell_owners_broken(collector: Collector) -> int:
-    """Email the data set's owners that ``collector`` is broken, with the provider's words."""
-    people = owners_of(collector.data_set)
-    return mail.send(
-        [person.email for person in people],
-        f"The {collector.name} collector has stopped: it needs new credentials",
-        "collectors/email/broken.txt",
-        {
-            "collector": collector,
-            "data_set": collector.data_set,
-            "url": mail.absolute_url(f"/manage/data-sets/{collector.data_set.name}"),
-        },
-    )
+        # The alerts app emails the owners (honouring who turned such emails off).
+        collector_broken.send(sender=Collector, collector=collector)
