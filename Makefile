@@ -82,7 +82,9 @@ run: install
 	@# and the demo Matomo (demo-provider, at DEMO_PROVIDER_URL) answers the demo's
 	@# collectors; both stop with the server. They report only errors here (the demo's
 	@# data is old, so freshness warnings are noise).
-	@LOG_LEVEL=ERROR $(PP) demo-provider --verbosity 0 & provider=$$!; \
+	@# Links in the demo's emails point at this server, whatever its port.
+	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
+		LOG_LEVEL=ERROR $(PP) demo-provider --verbosity 0 & provider=$$!; \
 		LOG_LEVEL=ERROR $(PP) worker & worker=$$!; \
 		trap 'kill $$worker $$provider 2>/dev/null' EXIT INT TERM; \
 		$(PP) serve --host $(HOST) --port $(PORT) --banner var/demo-banner.txt
