@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0001_initial'),
+        ("alerts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='emailoptout',
-            name='kind',
-            field=models.CharField(choices=[('stale', 'Out-of-date data'), ('summary', 'Weekly summary'), ('collector', 'Collectors that stop')], max_length=10),
+            model_name="emailoptout",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("stale", "Out-of-date data"),
+                    ("summary", "Weekly summary"),
+                    ("collector", "Collectors that stop"),
+                ],
+                max_length=10,
+            ),
         ),
     ]
