@@ -38,7 +38,7 @@ def problems(site, django_db_blocker):
         load_people()
         stale.check()
         Collector.objects.create(
-            name="vehicle-tax-visits",
+            name="basic-dbs-check-analytics",
             data_set=DataSet.objects.get(name=STALE_DATA_SET),
             provider="ga4",
             state=Collector.State.BROKEN,
@@ -94,7 +94,7 @@ def check_problems_page(visit: Visit, name: str):
     assert "Request a basic DBS check" in stale.inner_text()
     assert "to 1 person" in stale.inner_text()
     collectors = page.get_by_role("region", name="Collectors failing or broken")
-    assert "vehicle-tax-visits" in collectors.inner_text()
+    assert "basic-dbs-check-analytics" in collectors.inner_text()
     assert "2 days" in collectors.inner_text()
     tasks = page.get_by_role("region", name="Failing background tasks")
     assert "'twelve' is not a number" in tasks.inner_text()
